@@ -1,0 +1,102 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/identity"
+)
+
+type ctxKey int
+
+const personKey ctxKey = iota
+
+// authed resolves the bearer token to a person before calling next; every
+// route behind it then authorises against that person.
+func (h *handler) authed(next func(http.ResponseWriter, *http.Request, *identity.Person)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			h.writeError(w, r, identity.ErrNoSession)
+			return
+		}
+		sess, err := h.Identity.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		p, err := h.Identity.Person(r.Context(), sess.PersonID)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), personKey, p)), p)
+	}
+}
+
+type smsCodeRequest struct {
+	Phone string `json:"phone"`
+}
+
+func (h *handler) sendSMSCode(w http.ResponseWriter, r *http.Request) {
+	var req smsCodeRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.Identity.SendSMSCode(r.Context(), req.Phone); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"sent": true, "expires_in_seconds": 300})
+}
+
+type sessionRequest struct {
+	Method string `json:"method"`
+	Phone  string `json:"phone"`
+	Code   string `json:"code"`
+}
+
+func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
+	var req sessionRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if req.Method != "sms" {
+		e := apperr.New(apperr.Invalid, "auth_method_unsupported",
+			"不支持该认证方式，请使用短信验证码登录（method 为 sms）。",
+			"This authentication method is not supported here; sign in with an SMS code (method \"sms\").").WithField("method")
+		e.Allowed = []string{"sms"}
+		h.writeError(w, r, e)
+		return
+	}
+	token, p, err := h.Identity.LoginSMS(r.Context(), req.Phone, req.Code)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	body, err := h.personJSON(r.Context(), p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "token_type": "Bearer", "expires_in_seconds": 1800, "person": body})
+}
+
+func (h *handler) deleteSession(w http.ResponseWriter, r *http.Request, _ *identity.Person) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if err := h.Identity.Logout(r.Context(), strings.TrimSpace(token)); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.writeError(w, r, apperr.New(apperr.NotFound, "route_not_found",
+		"没有这个接口，请查看 /api/v1/openapi.json 中的接口列表。",
+		"No such endpoint; see /api/v1/openapi.json for the list."))
+}

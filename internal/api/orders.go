@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+type createOrderRequest struct {
+	BillIDs []string `json:"bill_ids"`
+	Channel string   `json:"channel"`
+}
+
+func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	var req createOrderRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
+		BillIDs: req.BillIDs, Channel: req.Channel, IdempotencyKey: r.Header.Get("Idempotency-Key"),
+	})
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/orders/"+res.Order.ID)
+	writeJSON(w, http.StatusCreated, orderJSON(res.Order, res.Pay, nil))
+}
+
+func (h *handler) getOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	o, err := h.Payments.OrderFor(r.Context(), p.ID, r.PathValue("id"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	events, err := h.Payments.Events(r.Context(), o.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, orderJSON(o, nil, events))
+}
+
+func (h *handler) closeOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	o, err := h.Payments.CloseOrder(r.Context(), p.ID, r.PathValue("id"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, orderJSON(o, nil, nil))
+}
+
+func (h *handler) orderVouchers(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	vs, err := h.Payments.OrderVouchers(r.Context(), p.ID, r.PathValue("id"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]voucherView, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, h.voucherJSON(v))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"vouchers": out})
+}
+
+// paymentNotify answers the provider: 204 when the notification is taken
+// (or was already), 4xx/5xx with WeChat's {"code":"FAIL"} shape otherwise so
+// that it retries. Verification failures are logged with the reason.
+func (h *handler) paymentNotify(w http.ResponseWriter, r *http.Request) {
+	err := h.Payments.HandleNotification(r.Context(), r.PathValue("channel"), r)
+	if err == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	status := http.StatusInternalServerError
+	if isBadNotification(err) {
+		status = http.StatusUnauthorized
+	}
+	h.Log.WarnContext(r.Context(), "notification not accepted", "status", status, "err", err)
+	writeJSON(w, status, map[string]string{"code": "FAIL", "message": "失败"})
+}

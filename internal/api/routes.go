@@ -1,0 +1,69 @@
+// Package api is shebao's JSON API, version 1 (/api/v1): the contract
+// integrators, the reference mini-program and the tests rely on. Handlers
+// are thin: they decode, authorise against the resource, call a service and
+// encode. Its OpenAPI document is served at /api/v1/openapi.json.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/policy"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Identity  *identity.Service
+	Payments  *payment.Service
+	Policy    *policy.Engine
+	PublicURL string // base of verification URLs in QR codes
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+type handler struct{ Deps }
+
+// NewHandler returns the API handler; mount it at the server root.
+func NewHandler(d Deps) http.Handler {
+	h := &handler{d}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/openapi.json", h.openAPI)
+
+	mux.HandleFunc("POST /api/v1/auth/sms-codes", h.sendSMSCode)
+	mux.HandleFunc("POST /api/v1/auth/sessions", h.createSession)
+	mux.HandleFunc("DELETE /api/v1/auth/sessions/current", h.authed(h.deleteSession))
+
+	mux.HandleFunc("GET /api/v1/regions", h.listRegions)
+	mux.HandleFunc("GET /api/v1/regions/{code}", h.getRegion)
+	mux.HandleFunc("POST /api/v1/quotes", h.quote)
+
+	mux.HandleFunc("GET /api/v1/me", h.authed(h.me))
+	mux.HandleFunc("GET /api/v1/me/bills", h.authed(h.myBills))
+	mux.HandleFunc("GET /api/v1/me/orders", h.authed(h.myOrders))
+	mux.HandleFunc("GET /api/v1/me/vouchers", h.authed(h.myVouchers))
+
+	mux.HandleFunc("POST /api/v1/orders", h.authed(h.createOrder))
+	mux.HandleFunc("GET /api/v1/orders/{id}", h.authed(h.getOrder))
+	mux.HandleFunc("POST /api/v1/orders/{id}/close", h.authed(h.closeOrder))
+	mux.HandleFunc("GET /api/v1/orders/{id}/vouchers", h.authed(h.orderVouchers))
+
+	mux.HandleFunc("GET /api/v1/vouchers/verify", h.verifyVoucher)
+	mux.HandleFunc("GET /api/v1/vouchers/public-key", h.publicKey)
+
+	// The provider calls this; it authenticates by signature, not session.
+	mux.HandleFunc("POST /api/v1/payments/{channel}/notify", h.paymentNotify)
+
+	mux.HandleFunc("/api/", h.notFound)
+	return noStore(mux)
+}
+
+// noStore: API answers carry personal data and must not be cached anywhere.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,181 @@
+// Package app wires shebao together: configuration → storage → services →
+// HTTP surfaces → background work. It is the only place that knows every
+// part; cmd/shebao only parses the command line and calls it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/api"
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/config"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/pii"
+	"github.com/shebao-project/shebao/internal/policy"
+	"github.com/shebao-project/shebao/internal/store/sqlite"
+	"github.com/shebao-project/shebao/internal/voucher"
+	"github.com/shebao-project/shebao/internal/web"
+	"github.com/shebao-project/shebao/policies"
+)
+
+// Options are the parts tests replace; zero values mean the real ones.
+type Options struct {
+	Now    func() time.Time
+	Random io.Reader
+	Log    *slog.Logger
+	// NotifySchedule overrides the sandbox's WeChat retry schedule.
+	NotifySchedule []time.Duration
+}
+
+// App is a running shebao's parts.
+type App struct {
+	cfg       config.Config
+	publicURL string
+	log       *slog.Logger
+	now       func() time.Time
+	db        *sqlite.DB
+	Identity  *identity.Service
+	Payments  *payment.Service
+	Billing   *billing.Service
+	Policy    *policy.Engine
+	runner    *jobs.Runner
+	sandbox   *sandbox
+	handler   http.Handler
+	bg        sync.WaitGroup
+}
+
+// New opens the data directory and builds every part. publicURL is where
+// this instance is reachable (the sandbox sends notifications there).
+func New(ctx context.Context, cfg config.Config, publicURL string, o Options) (*App, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Random == nil {
+		o.Random = rand.Reader
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, publicURL: strings.TrimRight(publicURL, "/"), log: o.Log, now: o.Now}
+	if err := a.build(ctx, o); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context, o Options) error {
+	var err error
+	if a.Policy, err = policy.Load(policies.FS, o.Now); err != nil {
+		return fmt.Errorf("app: policy packs: %w", err)
+	}
+	dbPath := filepath.Join(a.cfg.DataDir, "shebao.db")
+	if p, ok := strings.CutPrefix(a.cfg.DB, "sqlite:"); ok && p != "" {
+		dbPath = p
+	}
+	if err := ensureDir(a.cfg.DataDir); err != nil {
+		return err
+	}
+	if a.db, err = sqlite.Open(ctx, dbPath); err != nil {
+		return err
+	}
+	key, err := pii.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "pii.key"), o.Random)
+	if err != nil {
+		return err
+	}
+	sealer, err := pii.NewSealer(key, o.Random)
+	if err != nil {
+		return err
+	}
+	sm2Key, err := voucher.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "agency-sm2.pem"), o.Random)
+	if err != nil {
+		return err
+	}
+	if a.sandbox, err = newSandbox(ctx, a.cfg.DataDir, a.publicURL, o, a.log); err != nil {
+		return err
+	}
+	a.Identity = identity.NewService(identity.Deps{Store: a.db, Sealer: sealer, SMS: a.sandbox.sms, Now: o.Now, Random: o.Random, Log: a.log})
+	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
+	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
+	provider, err := a.sandbox.provider(ctx, a.publicURL)
+	if err != nil {
+		return err
+	}
+	a.Payments = payment.NewService(payment.Deps{
+		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider},
+		Core: a.sandbox.coreClient(a.publicURL), Persons: a.Identity, Channels: channels{a.Policy},
+		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
+		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
+	})
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery} {
+		a.runner.Handle(k, a.Payments.RunJob)
+	}
+	if err := a.seedDemo(ctx); err != nil {
+		return fmt.Errorf("app: demo data: %w", err)
+	}
+	a.handler = a.routes()
+	return nil
+}
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL, Now: a.now, Log: a.log})
+	mux.Handle("/api/", apiH)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	if a.sandbox != nil {
+		mux.Handle("/sandbox/", a.sandbox.handler())
+	}
+	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy,
+		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://")})
+	if err != nil {
+		panic(err) // templates are embedded: a parse error is a build defect caught by every test
+	}
+	mux.Handle("/", webH)
+	return withRequestLog(a.log, securityHeaders(mux))
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Run does the background work until ctx ends: durable jobs, the sandbox's
+// notification deliveries, and issuing each new month's bills.
+func (a *App) Run(ctx context.Context) {
+	a.bg.Add(3)
+	go func() { defer a.bg.Done(); a.runner.Run(ctx) }()
+	go func() { defer a.bg.Done(); a.sandbox.run(ctx) }()
+	go func() { defer a.bg.Done(); a.issueBillsPeriodically(ctx) }()
+	a.bg.Wait()
+}
+
+// Close releases the database. Call it after Run has returned.
+func (a *App) Close() error {
+	if a.db != nil {
+		return a.db.Close()
+	}
+	return nil
+}
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := a.db.Ping(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"unavailable","database":"down"}`)
+		return
+	}
+	fmt.Fprintln(w, `{"status":"ok"}`)
+}
+
+// RunJobsOnce runs every job due now; tests use it to step deterministically.
+func (a *App) RunJobsOnce(ctx context.Context) int { return a.runner.RunDue(ctx) }

@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/shebao-project/shebao/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X …/internal/app.Version=…".
+var Version = "dev"
+
+const usage = `shebao — pay social insurance contributions online (社保缴费)
+
+Usage:
+  shebao [serve] [flags]     run the platform (default command)
+  shebao help                show this help
+  shebao version             print the version
+
+serve flags (environment variable in brackets):
+  --addr HOST:PORT   listen address, default 127.0.0.1:8080 (SHEBAO_ADDR)
+  --data DIR         data directory, default ./data (SHEBAO_DATA)
+  --public-url URL   public base URL, default http://ADDR (SHEBAO_PUBLIC_URL)
+  --demo             demo data and sandboxes, default true (SHEBAO_DEMO)
+  --log-format F     text or json (SHEBAO_LOG_FORMAT)
+  --log-level L      debug, info, warn, error (SHEBAO_LOG_LEVEL)
+`
+
+// Main runs the command line and returns the process exit code: 0 success,
+// 1 failure, 2 bad usage.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !isFlag(args[0]) {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := config.ParseServe(args, os.LookupEnv, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		} else if err != nil {
+			fmt.Fprintf(stderr, "shebao serve: %v\n", err)
+			return 2
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := Serve(ctx, cfg, stdout); err != nil {
+			fmt.Fprintf(stderr, "shebao: %v\n", err)
+			return 1
+		}
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "shebao", Version)
+		return 0
+	}
+	fmt.Fprintf(stderr, "shebao: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func isFlag(s string) bool { return len(s) > 0 && s[0] == '-' }

@@ -1,0 +1,98 @@
+// Package config is shebao's typed configuration: read once from flags and
+// environment variables (a flag wins over its variable), validated, and
+// passed explicitly. Nothing reads the environment anywhere else.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is what `shebao serve` runs with.
+type Config struct {
+	Addr      string // where to listen, HOST:PORT
+	DataDir   string // database, keys and sandbox credentials
+	DB        string // "" = SQLite at <DataDir>/shebao.db
+	Demo      bool   // demo data and sandboxes mounted under /sandbox/
+	PublicURL string // how people and providers reach us; "" = http://<Addr>
+	LogFormat string // text | json
+	LogLevel  string // debug | info | warn | error
+}
+
+// Env looks up an environment variable; os.LookupEnv in main, a map in tests.
+type Env func(key string) (string, bool)
+
+// ParseServe reads the serve command's flags over the environment.
+func ParseServe(args []string, env Env, stderr io.Writer) (Config, error) {
+	c := Config{
+		Addr: envOr(env, "SHEBAO_ADDR", "127.0.0.1:8080"), DataDir: envOr(env, "SHEBAO_DATA", "data"),
+		DB: envOr(env, "SHEBAO_DB", ""), PublicURL: envOr(env, "SHEBAO_PUBLIC_URL", ""),
+		LogFormat: envOr(env, "SHEBAO_LOG_FORMAT", "text"), LogLevel: envOr(env, "SHEBAO_LOG_LEVEL", "info"),
+	}
+	demo, err := strconv.ParseBool(envOr(env, "SHEBAO_DEMO", "true"))
+	if err != nil {
+		return c, fmt.Errorf("SHEBAO_DEMO: want true or false, got %q", envOr(env, "SHEBAO_DEMO", ""))
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address HOST:PORT (SHEBAO_ADDR)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: database, keys, sandbox credentials (SHEBAO_DATA)")
+	fs.StringVar(&c.DB, "db", c.DB, "database URL; empty for SQLite in the data directory (SHEBAO_DB)")
+	fs.BoolVar(&c.Demo, "demo", demo, "demo mode: demo people and bills, sandboxes under /sandbox/ (SHEBAO_DEMO)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL; default http://ADDR (SHEBAO_PUBLIC_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (SHEBAO_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (SHEBAO_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the values; the errors say which setting and how to fix it.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want HOST:PORT such as 127.0.0.1:8080", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data: a data directory is required"))
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") {
+		errs = append(errs, fmt.Errorf("--db %q: only SQLite (empty, or sqlite:PATH) is supported in this version; PostgreSQL support is planned", c.DB))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--public-url %q: want an absolute http(s) URL", c.PublicURL))
+		}
+	}
+	if !c.Demo {
+		errs = append(errs, errors.New("--demo=false: production mode needs the agency's SMS gateway, WeChat Pay merchant credentials and core-system adapters, which this version does not configure yet; run in demo mode"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+func envOr(env Env, key, def string) string {
+	if v, ok := env(key); ok && v != "" {
+		return v
+	}
+	return def
+}

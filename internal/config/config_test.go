@@ -1,0 +1,45 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func mapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseServe(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "defaults", want: Config{Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info"}},
+		{name: "env", env: map[string]string{"SHEBAO_ADDR": "0.0.0.0:9000", "SHEBAO_DATA": "/var/lib/shebao"},
+			want: Config{Addr: "0.0.0.0:9000", DataDir: "/var/lib/shebao", Demo: true, LogFormat: "text", LogLevel: "info"}},
+		{name: "flag beats env", args: []string{"--addr", "127.0.0.1:9999"}, env: map[string]string{"SHEBAO_ADDR": "0.0.0.0:9000"},
+			want: Config{Addr: "127.0.0.1:9999", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info"}},
+		{name: "bad addr", args: []string{"--addr", "8080"}, wantErr: "HOST:PORT"},
+		{name: "bad demo env", env: map[string]string{"SHEBAO_DEMO": "maybe"}, wantErr: "SHEBAO_DEMO"},
+		{name: "postgres not yet", args: []string{"--db", "postgres://x"}, wantErr: "only SQLite"},
+		{name: "extra args", args: []string{"oops"}, wantErr: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseServe(tt.args, mapEnv(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,295 @@
+package payment
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/money"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+// Job kinds the payment service enqueues and handles.
+const (
+	JobPost   = "payment.post"   // post a paid order to the core system
+	JobExpire = "payment.expire" // close an order nobody paid
+	JobQuery  = "payment.query"  // ask the provider, in case a notification was lost
+)
+
+// maxBillsPerOrder keeps one payment within what a person can check at a glance
+// and within the provider's description and detail limits.
+const maxBillsPerOrder = 24
+
+// CreateOrderRequest is a payer's request to pay some bills.
+type CreateOrderRequest struct {
+	BillIDs        []string
+	Channel        string
+	IdempotencyKey string
+}
+
+// OrderWithPay is an order and, while it can be paid, how to pay it.
+type OrderWithPay struct {
+	Order Order
+	Pay   *PayParams
+}
+
+// CreateOrder creates (or, for a repeated idempotency key, returns) an order
+// for the payer's bills and asks the provider for a payment.
+func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req CreateOrderRequest) (*OrderWithPay, error) {
+	if err := validateCreate(req); err != nil {
+		return nil, err
+	}
+	ids := slices.Clone(req.BillIDs)
+	slices.Sort(ids)
+	hash := sm3.Sum([]byte(req.Channel + "\n" + joinSorted(ids)))
+	if o, err := s.store.OrderByIdempotencyKey(ctx, payer.ID, req.IdempotencyKey); err == nil {
+		return s.replay(ctx, payer, o, hash[:])
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("payment: idempotency lookup: %w", err)
+	}
+	provider, ok := s.providers[req.Channel]
+	if !ok || !s.channels.ChannelAllowed(payer.Region, req.Channel, s.now()) {
+		return nil, s.errChannel(payer.Region)
+	}
+	bills, err := s.payableBills(ctx, payer, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.supersede(ctx, bills); err != nil {
+		return nil, err
+	}
+	o, err := s.newOrder(payer, req, ids, bills, hash[:])
+	if err != nil {
+		return nil, err
+	}
+	if err := s.insertOrder(ctx, o); errors.Is(err, store.ErrConflict) {
+		// A concurrent request with the same key won the race: answer as it did.
+		if prev, err2 := s.store.OrderByIdempotencyKey(ctx, payer.ID, req.IdempotencyKey); err2 == nil {
+			return s.replay(ctx, payer, prev, hash[:])
+		}
+		return nil, errBillsBusy.Wrap(err)
+	} else if err != nil {
+		return nil, err
+	}
+	return s.prepay(ctx, provider, payer, o)
+}
+
+func validateCreate(req CreateOrderRequest) error {
+	if req.IdempotencyKey == "" || len(req.IdempotencyKey) > 128 {
+		return apperr.New(apperr.Invalid, "idempotency_key_required",
+			"请求缺少 Idempotency-Key 请求头（1至128个字符），用于防止重复下单。",
+			"Send an Idempotency-Key header (1 to 128 characters) so a repeated request cannot create a second order.").WithField("Idempotency-Key")
+	}
+	if len(req.BillIDs) == 0 || len(req.BillIDs) > maxBillsPerOrder {
+		return apperr.New(apperr.Invalid, "bill_ids_invalid",
+			fmt.Sprintf("请选择1至%d笔应缴账单。", maxBillsPerOrder),
+			fmt.Sprintf("Choose between 1 and %d bills to pay.", maxBillsPerOrder)).WithField("bill_ids")
+	}
+	seen := map[string]bool{}
+	for _, id := range req.BillIDs {
+		if id == "" || seen[id] {
+			return apperr.New(apperr.Invalid, "bill_ids_invalid", "账单编号重复或为空。", "A bill id is empty or repeated.").WithField("bill_ids")
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+func (s *Service) errChannel(region string) error {
+	e := apperr.New(apperr.Invalid, "channel_not_offered",
+		"该地区不支持所选支付方式，请选择页面列出的支付方式。",
+		"This region does not offer the chosen payment channel; choose one of those listed.").WithField("channel")
+	allowed := []string{}
+	for ch := range s.providers {
+		if s.channels.ChannelAllowed(region, ch, s.now()) {
+			allowed = append(allowed, ch)
+		}
+	}
+	slices.Sort(allowed)
+	e.Allowed = allowed
+	return e
+}
+
+var errBillsBusy = apperr.New(apperr.Conflict, "bills_in_other_order",
+	"所选账单正在另一笔订单中支付，请稍后刷新查看结果。",
+	"Some of these bills are being paid in another order; refresh in a moment to see its result.")
+
+// payableBills loads the bills and checks each belongs to the person and is
+// still due. Someone else's bill is reported as not found, never as forbidden,
+// so ids cannot be probed.
+func (s *Service) payableBills(ctx context.Context, payer *identity.Person, ids []string) ([]billing.Bill, error) {
+	bills, err := s.store.BillsByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("payment: load bills: %w", err)
+	}
+	byID := map[string]billing.Bill{}
+	for _, b := range bills {
+		if b.PersonID == payer.ID {
+			byID[b.ID] = b
+		}
+	}
+	out := make([]billing.Bill, 0, len(ids))
+	for i, id := range ids {
+		b, ok := byID[id]
+		if !ok {
+			return nil, apperr.New(apperr.NotFound, "bill_not_found",
+				"未找到该账单，请刷新应缴列表后重新选择。",
+				"No such bill. Refresh the list of bills due and choose again.").WithField(fmt.Sprintf("bill_ids[%d]", i))
+		}
+		if b.Status != billing.Due {
+			return nil, apperr.New(apperr.Conflict, "bill_already_paid",
+				"该账单已缴费，无需重复缴纳，可在缴费记录中查看凭证。",
+				"This bill is already paid; see its vouchers in your payment history.").WithField(fmt.Sprintf("bill_ids[%d]", i))
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func (s *Service) newOrder(payer *identity.Person, req CreateOrderRequest, ids []string, bills []billing.Bill, hash []byte) (Order, error) {
+	amounts := make([]money.Fen, len(bills))
+	for i, b := range bills {
+		amounts[i] = b.AmountFen
+	}
+	total, err := money.Sum(amounts...)
+	if err != nil || total <= 0 {
+		return Order{}, apperr.InternalError(fmt.Errorf("payment: order total %d: %v", total, err))
+	}
+	id, err := s.newID("ord_", 20)
+	if err != nil {
+		return Order{}, err
+	}
+	otn, err := s.newOutTradeNo()
+	if err != nil {
+		return Order{}, err
+	}
+	now := s.now()
+	return Order{
+		ID: id, PersonID: payer.ID, PayerID: payer.ID, Region: payer.Region, Channel: req.Channel,
+		State: Created, AmountFen: total, Description: describe(bills), OutTradeNo: otn,
+		IdempotencyKey: req.IdempotencyKey, RequestHash: hash, BillIDs: ids,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.orderTTL), Version: 1,
+	}, nil
+}
+
+// describe is the provider-side description (≤127 characters), shown in the
+// payer's WeChat bill list.
+func describe(bills []billing.Bill) string {
+	if len(bills) == 1 {
+		return "社保缴费 " + bills[0].Period
+	}
+	return fmt.Sprintf("社保缴费 %d笔", len(bills))
+}
+
+// insertOrder stores the new order with its bills locked, its first event and
+// the job that closes it if nobody pays, in one transaction: after a crash,
+// the expiry job still releases the bills.
+func (s *Service) insertOrder(ctx context.Context, o Order) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertOrder(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.LockBills(ctx, o.ID, o.BillIDs); err != nil {
+			return err
+		}
+		if err := tx.InsertEvent(ctx, Event{OrderID: o.ID, To: Created, Reason: "order created", At: o.CreatedAt}); err != nil {
+			return err
+		}
+		return tx.EnqueueJob(ctx, jobs.Job{Kind: JobExpire, Ref: o.ID, RunAt: o.ExpiresAt})
+	})
+}
+
+// replay answers a repeated idempotency key: the same request gets the same
+// order; a different request under the same key is refused.
+func (s *Service) replay(ctx context.Context, payer *identity.Person, o Order, hash []byte) (*OrderWithPay, error) {
+	if !bytes.Equal(o.RequestHash, hash) {
+		return nil, apperr.New(apperr.Conflict, "idempotency_key_reused",
+			"该 Idempotency-Key 已用于另一笔不同的下单请求，请为新请求生成新的键。",
+			"This Idempotency-Key was already used for a different order request; use a new key for a new request.").WithField("Idempotency-Key")
+	}
+	if o.State != AwaitingPayment {
+		return &OrderWithPay{Order: o}, nil
+	}
+	pay, err := s.payParams(ctx, payer, o)
+	if err != nil {
+		return nil, err
+	}
+	return &OrderWithPay{Order: o, Pay: pay}, nil
+}
+
+func (s *Service) payParams(ctx context.Context, payer *identity.Person, o Order) (*PayParams, error) {
+	p, ok := s.providers[o.Channel]
+	if !ok {
+		return nil, fmt.Errorf("payment: no provider for channel %q", o.Channel)
+	}
+	pay, err := p.Prepay(ctx, s.prepayRequest(payer, o))
+	if err != nil {
+		return nil, providerDown(err)
+	}
+	return pay, nil
+}
+
+func (s *Service) prepayRequest(payer *identity.Person, o Order) PrepayRequest {
+	return PrepayRequest{OutTradeNo: o.OutTradeNo, Description: o.Description, AmountFen: o.AmountFen, OpenID: payer.OpenID, ExpireAt: o.ExpiresAt}
+}
+
+func providerDown(err error) error {
+	return apperr.New(apperr.Unavailable, "provider_unavailable",
+		"支付服务暂时不可用，请稍后再试；您的账单未被扣款。",
+		"The payment service is unavailable right now. Please try again later; you have not been charged.").Wrap(err)
+}
+
+// prepay asks the provider for the payment and records the outcome.
+func (s *Service) prepay(ctx context.Context, provider Provider, payer *identity.Person, o Order) (*OrderWithPay, error) {
+	pay, err := provider.Prepay(ctx, s.prepayRequest(payer, o))
+	if err != nil {
+		s.log.WarnContext(ctx, "prepay failed", "order", o.ID, "err", err)
+		if ferr := s.failOrder(ctx, o.ID, "prepay refused: "+err.Error()); ferr != nil {
+			s.log.ErrorContext(ctx, "record failed prepay", "order", o.ID, "err", ferr)
+		}
+		return nil, providerDown(err)
+	}
+	var out Order
+	err = s.change(ctx, o.ID, func(tx Tx, cur *Order) error {
+		if cur.State != Created {
+			out = *cur
+			return nil
+		}
+		cur.PrepayID = pay.PrepayID
+		if err := s.transition(ctx, tx, cur, AwaitingPayment, "prepay created"); err != nil {
+			return err
+		}
+		out = *cur
+		// Poll the provider in case its notification never arrives.
+		return tx.EnqueueJob(ctx, jobs.Job{Kind: JobQuery, Ref: cur.ID, RunAt: s.now().Add(queryDelay)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &OrderWithPay{Order: out, Pay: pay}, nil
+}
+
+// queryDelay is how long after prepay we first ask the provider ourselves:
+// WeChat's first notification retries come at 15 s and 30 s, so a minute
+// means a lost notification costs the person at most about a minute.
+const queryDelay = time.Minute
+
+func (s *Service) failOrder(ctx context.Context, id, reason string) error {
+	return s.change(ctx, id, func(tx Tx, cur *Order) error {
+		if cur.State != Created {
+			return nil
+		}
+		if err := s.transition(ctx, tx, cur, Failed, reason); err != nil {
+			return err
+		}
+		return tx.ReleaseBills(ctx, cur.ID)
+	})
+}

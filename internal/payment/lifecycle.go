@@ -1,0 +1,142 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+// change runs fn on the current stored order inside a transaction. fn
+// mutates the order through transition; the version check in UpdateOrder
+// makes a concurrent change fail the transaction instead of overwriting it.
+func (s *Service) change(ctx context.Context, id string, fn func(tx Tx, cur *Order) error) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		cur, err := tx.OrderByID(ctx, id)
+		if err != nil {
+			return fmt.Errorf("payment: load order %s: %w", id, err)
+		}
+		return fn(tx, &cur)
+	})
+}
+
+// transition moves the order, stores it and its event.
+func (s *Service) transition(ctx context.Context, tx Tx, o *Order, to State, reason string) error {
+	ev, err := o.Transition(to, reason, s.now())
+	if err != nil {
+		return err
+	}
+	o.Version++
+	if err := tx.UpdateOrder(ctx, *o); err != nil {
+		return fmt.Errorf("payment: update order %s: %w", o.ID, err)
+	}
+	if err := tx.InsertEvent(ctx, ev); err != nil {
+		return fmt.Errorf("payment: order event: %w", err)
+	}
+	s.log.InfoContext(ctx, "order transition", "order", o.ID, "from", ev.From, "to", ev.To, "reason", reason)
+	return nil
+}
+
+// supersede closes the person's own unpaid orders that hold any of bills, so
+// that someone who abandoned a payment can pay the same bills again at once.
+func (s *Service) supersede(ctx context.Context, bills []billing.Bill) error {
+	done := map[string]bool{}
+	for _, b := range bills {
+		if b.OrderID == "" || done[b.OrderID] {
+			continue
+		}
+		done[b.OrderID] = true
+		if err := s.closeUnpaid(ctx, b.OrderID, "superseded by a new order"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CloseOrder closes the payer's own unpaid order at their request.
+func (s *Service) CloseOrder(ctx context.Context, payerID, orderID string) (Order, error) {
+	o, err := s.OrderFor(ctx, payerID, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := s.closeUnpaid(ctx, o.ID, "closed by the payer"); err != nil {
+		return Order{}, err
+	}
+	return s.store.OrderByID(ctx, o.ID)
+}
+
+// closeUnpaid closes an order at the provider and then here. If the provider
+// says it was paid meanwhile, the payment is applied instead and the caller
+// learns the bills are taken.
+func (s *Service) closeUnpaid(ctx context.Context, id, reason string) error {
+	o, err := s.store.OrderByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("payment: load order %s: %w", id, err)
+	}
+	if o.State != Created && o.State != AwaitingPayment {
+		if o.State == Closed || o.State == Failed {
+			return nil
+		}
+		return errBillsBusy
+	}
+	p := s.providers[o.Channel]
+	err = p.Close(ctx, o.OutTradeNo)
+	switch {
+	case errors.Is(err, ErrAlreadyPaid):
+		if err := s.reconcile(ctx, o); err != nil {
+			return err
+		}
+		return errBillsBusy
+	case errors.Is(err, ErrProviderNotFound), err == nil:
+	default:
+		return providerDown(err)
+	}
+	return s.change(ctx, id, func(tx Tx, cur *Order) error {
+		if cur.State != Created && cur.State != AwaitingPayment {
+			return nil
+		}
+		if err := s.transition(ctx, tx, cur, Closed, reason); err != nil {
+			return err
+		}
+		return tx.ReleaseBills(ctx, cur.ID)
+	})
+}
+
+// reconcile asks the provider for the order's state and applies a payment
+// it reports. It is how lost notifications are recovered.
+func (s *Service) reconcile(ctx context.Context, o Order) error {
+	txn, err := s.providers[o.Channel].Query(ctx, o.OutTradeNo)
+	if errors.Is(err, ErrProviderNotFound) {
+		return nil
+	} else if err != nil {
+		return providerDown(err)
+	}
+	if txn.TradeState == TradeSuccess {
+		return s.applyPaid(ctx, *txn, "provider query")
+	}
+	return nil
+}
+
+// OrderFor returns the order if payerID may see it: the payer or the insured
+// person. Anyone else gets not found, whether or not the order exists.
+func (s *Service) OrderFor(ctx context.Context, personID, orderID string) (Order, error) {
+	o, err := s.store.OrderByID(ctx, orderID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && o.PayerID != personID && o.PersonID != personID) {
+		return Order{}, apperr.New(apperr.NotFound, "order_not_found", "未找到该订单。", "No such order.")
+	} else if err != nil {
+		return Order{}, fmt.Errorf("payment: order %s: %w", orderID, err)
+	}
+	return o, nil
+}
+
+// PayFor returns how to pay an order that is still awaiting payment.
+func (s *Service) PayFor(ctx context.Context, payer *identity.Person, o Order) (*PayParams, error) {
+	if o.State != AwaitingPayment {
+		return nil, nil
+	}
+	return s.payParams(ctx, payer, o)
+}

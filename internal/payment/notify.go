@@ -1,0 +1,105 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+// HandleNotification verifies a provider notification and applies it. It
+// returns nil when the provider should be told "received" (including for a
+// duplicate), and an error when it should retry later. Verification failures
+// wrap ErrBadNotification and are never applied.
+func (s *Service) HandleNotification(ctx context.Context, channel string, r *http.Request) error {
+	p, ok := s.providers[channel]
+	if !ok {
+		return fmt.Errorf("payment: notification for unknown channel %q", channel)
+	}
+	n, err := p.ParseNotification(ctx, r)
+	if err != nil {
+		s.log.WarnContext(ctx, "notification refused", "channel", channel, "err", err)
+		return err
+	}
+	// A duplicate is answered from a read, without a write transaction, so
+	// a provider retry storm costs us almost nothing.
+	if seen, err := s.store.NotificationSeen(ctx, channel, n.ID); err != nil {
+		return fmt.Errorf("payment: notification lookup: %w", err)
+	} else if seen {
+		s.log.InfoContext(ctx, "duplicate notification", "id", n.ID, "out_trade_no", n.Txn.OutTradeNo)
+		return nil
+	}
+	if n.Txn.TradeState != TradeSuccess {
+		// WeChat Pay only notifies successful payments; anything else is
+		// recorded by the query path, not trusted from here.
+		s.log.InfoContext(ctx, "notification ignored", "id", n.ID, "state", n.Txn.TradeState)
+		return nil
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertNotification(ctx, channel, n.ID, n.EventType, n.Txn.OutTradeNo, s.now()); err != nil {
+			return err
+		}
+		return s.applyPaidTx(ctx, tx, n.Txn, "provider notification "+n.ID)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // a concurrent copy of the same notification committed first
+	}
+	if err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+// applyPaid records a confirmed payment outside any open transaction.
+func (s *Service) applyPaid(ctx context.Context, txn ProviderTxn, reason string) error {
+	err := s.store.InTx(ctx, func(tx Tx) error { return s.applyPaidTx(ctx, tx, txn, reason) })
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// applyPaidTx moves the order to paid and enqueues its posting, in the
+// caller's transaction. Applying the same payment twice changes nothing.
+func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reason string) error {
+	o, err := tx.OrderByOutTradeNo(ctx, txn.OutTradeNo)
+	if errors.Is(err, store.ErrNotFound) {
+		// Money for an order we never made: keep the notification, alert.
+		s.log.ErrorContext(ctx, "payment for unknown order", "out_trade_no", txn.OutTradeNo, "transaction_id", txn.TransactionID)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !o.State.Unpaid() {
+		return nil // already applied
+	}
+	o.TransactionID = txn.TransactionID
+	o.PaidAt = txn.SuccessTime
+	if o.PaidAt.IsZero() {
+		o.PaidAt = s.now()
+	}
+	if txn.AmountFen != o.AmountFen {
+		o.HoldReason = fmt.Sprintf("amount paid %d fen differs from order amount %d fen", txn.AmountFen, o.AmountFen)
+		return s.transition(ctx, tx, &o, Held, o.HoldReason)
+	}
+	wasClosed := o.State == Closed
+	if err := s.transition(ctx, tx, &o, Paid, reason); err != nil {
+		return err
+	}
+	if wasClosed {
+		// The person paid an order we had closed; the bills were released and
+		// may have been paid again. If they cannot be re-locked, hold the money
+		// for an operator to refund rather than credit a period twice.
+		if err := tx.LockBills(ctx, o.ID, o.BillIDs); errors.Is(err, store.ErrConflict) {
+			o.HoldReason = "paid after close; bills already taken by another order"
+			return s.transition(ctx, tx, &o, Held, o.HoldReason)
+		} else if err != nil {
+			return err
+		}
+	}
+	return tx.EnqueueJob(ctx, jobs.Job{Kind: JobPost, Ref: o.ID, RunAt: s.now()})
+}

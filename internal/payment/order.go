@@ -1,0 +1,110 @@
+// Package payment takes an order from creation to credited: it asks the
+// provider for a payment, accepts the provider's verified word that money
+// arrived, posts the contribution to the agency's core system, and issues the
+// vouchers. Every state change is an event stored in the same transaction as
+// the change, and every step is idempotent, so a duplicate notification, a
+// retried request or a crash between two steps can neither lose a payment nor
+// credit it twice.
+package payment
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/money"
+)
+
+// State is an order's place in its life cycle. The names are part of the API.
+type State string
+
+// Order states. See transitions for what may follow what.
+const (
+	Created         State = "created"          // stored, provider not yet asked
+	AwaitingPayment State = "awaiting_payment" // provider order exists, person has not paid
+	Paid            State = "paid"             // provider confirmed payment
+	Posting         State = "posting"          // being posted to the agency's core system
+	Credited        State = "credited"         // posted; vouchers issued
+	Closed          State = "closed"           // unpaid and closed (expired, cancelled, superseded)
+	Failed          State = "failed"           // the provider refused to create the payment
+	Held            State = "held"             // money received but something is wrong; an operator decides
+	Refunding       State = "refunding"
+	Refunded        State = "refunded"
+)
+
+// transitions lists the allowed next states. A paid order can never go back
+// to an unpaid state: money that arrived is either credited or refunded.
+var transitions = map[State][]State{
+	Created:         {AwaitingPayment, Failed, Closed},
+	AwaitingPayment: {Paid, Closed, Held},
+	// A payment can complete just before our close reached the provider;
+	// the provider's word that money arrived wins over our close.
+	Closed:    {Paid, Held},
+	Paid:      {Posting, Held, Refunding},
+	Posting:   {Credited, Held, Refunding},
+	Held:      {Posting, Refunding},
+	Refunding: {Refunded},
+	Credited:  {Refunding},
+}
+
+// CanTransition reports whether from → to is allowed.
+func CanTransition(from, to State) bool { return slices.Contains(transitions[from], to) }
+
+// Terminal reports whether nothing more happens to an order in state s
+// without an operator.
+func (s State) Terminal() bool {
+	return s == Credited || s == Failed || s == Refunded
+}
+
+// Unpaid reports whether no money has arrived for an order in state s.
+func (s State) Unpaid() bool {
+	return s == Created || s == AwaitingPayment || s == Closed || s == Failed
+}
+
+// Order is a payment for one or more bills of one insured person.
+type Order struct {
+	ID             string
+	PersonID       string // the insured person the bills belong to
+	PayerID        string // who pays: the person, or a family member by proxy
+	Region         string
+	Channel        string
+	State          State
+	AmountFen      money.Fen
+	Description    string
+	OutTradeNo     string
+	PrepayID       string
+	TransactionID  string
+	IdempotencyKey string
+	RequestHash    []byte
+	BillIDs        []string
+	CoreRef        string
+	HoldReason     string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      time.Time
+	PaidAt         time.Time // zero until paid
+	CreditedAt     time.Time // zero until credited
+	Version        int       // optimistic concurrency: each stored change increments it
+}
+
+// Event records one transition of an order, with why it happened.
+type Event struct {
+	Seq     int64
+	OrderID string
+	From    State
+	To      State
+	Reason  string
+	Detail  string
+	At      time.Time
+}
+
+// Transition moves o to state to and returns the event to store with it.
+func (o *Order) Transition(to State, reason string, at time.Time) (Event, error) {
+	if !CanTransition(o.State, to) {
+		return Event{}, fmt.Errorf("payment: order %s cannot go from %s to %s", o.ID, o.State, to)
+	}
+	ev := Event{OrderID: o.ID, From: o.State, To: to, Reason: reason, At: at}
+	o.State = to
+	o.UpdatedAt = at
+	return ev, nil
+}

@@ -1,0 +1,69 @@
+package payment
+
+import (
+	"testing"
+	"time"
+)
+
+func TestTransitions(t *testing.T) {
+	allowed := []struct{ from, to State }{
+		{Created, AwaitingPayment}, {Created, Failed}, {Created, Closed},
+		{AwaitingPayment, Paid}, {AwaitingPayment, Closed},
+		{Closed, Paid}, // late payment after our close
+		{Paid, Posting}, {Posting, Credited}, {Paid, Held}, {Held, Posting},
+		{Credited, Refunding}, {Refunding, Refunded},
+	}
+	for _, tt := range allowed {
+		if !CanTransition(tt.from, tt.to) {
+			t.Errorf("%s → %s should be allowed", tt.from, tt.to)
+		}
+	}
+	refused := []struct{ from, to State }{
+		{Paid, AwaitingPayment}, {Paid, Closed}, {Credited, Paid}, {Credited, Closed},
+		{Posting, Paid}, {Failed, Paid}, {Refunded, Paid}, {Created, Credited}, {AwaitingPayment, Credited},
+	}
+	for _, tt := range refused {
+		if CanTransition(tt.from, tt.to) {
+			t.Errorf("%s → %s should be refused", tt.from, tt.to)
+		}
+	}
+}
+
+func TestTransitionRecordsEvent(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	o := &Order{ID: "o1", State: AwaitingPayment}
+	ev, err := o.Transition(Paid, "notification", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.From != AwaitingPayment || ev.To != Paid || ev.OrderID != "o1" || !ev.At.Equal(at) || o.State != Paid {
+		t.Fatalf("event %+v, order state %s", ev, o.State)
+	}
+	if _, err := o.Transition(AwaitingPayment, "x", at); err == nil {
+		t.Fatal("paid order went back to awaiting payment")
+	}
+	if o.State != Paid {
+		t.Fatal("refused transition changed the state")
+	}
+}
+
+func TestNoPathFromPaidToUnpaid(t *testing.T) {
+	// Walk every reachable state from Paid: none may be an unpaid state.
+	seen := map[State]bool{}
+	var walk func(State)
+	walk = func(s State) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, n := range transitions[s] {
+			walk(n)
+		}
+	}
+	walk(Paid)
+	for s := range seen {
+		if s.Unpaid() {
+			t.Errorf("unpaid state %s reachable from paid", s)
+		}
+	}
+}

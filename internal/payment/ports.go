@@ -1,0 +1,159 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/money"
+	"github.com/shebao-project/shebao/internal/voucher"
+)
+
+// Provider is a payment channel's provider (WeChat Pay; later the social
+// security card financial account). Adapters translate the provider's
+// protocol into these calls and never let its types leak out.
+type Provider interface {
+	// Prepay creates the provider-side order and returns what the client
+	// needs to pay it. Calling it again with the same request returns the
+	// same provider order (WeChat Pay answers identical prepay requests
+	// with a current prepay_id).
+	Prepay(ctx context.Context, r PrepayRequest) (*PayParams, error)
+	// Query asks the provider for the order's state: ErrProviderNotFound if
+	// the provider has no such order.
+	Query(ctx context.Context, outTradeNo string) (*ProviderTxn, error)
+	// Close closes an unpaid provider order: ErrAlreadyPaid if it was paid.
+	Close(ctx context.Context, outTradeNo string) error
+	// ParseNotification verifies and decrypts a notification request;
+	// anything unverifiable is an error wrapping ErrBadNotification.
+	ParseNotification(ctx context.Context, r *http.Request) (*Notification, error)
+}
+
+// PrepayRequest is what an order asks of its provider.
+type PrepayRequest struct {
+	OutTradeNo  string
+	Description string
+	AmountFen   money.Fen
+	OpenID      string
+	ExpireAt    time.Time
+}
+
+// PayParams are what a client needs to complete the payment: the JSAPI /
+// mini-program parameters for wx.requestPayment (names as WeChat's), and in
+// demo mode the sandbox cashier's address.
+type PayParams struct {
+	PrepayID   string `json:"prepay_id"`
+	AppID      string `json:"appId"`
+	TimeStamp  string `json:"timeStamp"`
+	NonceStr   string `json:"nonceStr"`
+	Package    string `json:"package"`
+	SignType   string `json:"signType"`
+	PaySign    string `json:"paySign"`
+	CashierURL string `json:"cashier_url,omitempty"`
+}
+
+// Provider trade states, as WeChat Pay names them.
+const (
+	TradeNotPay  = "NOTPAY"
+	TradeSuccess = "SUCCESS"
+	TradeClosed  = "CLOSED"
+	TradeRefund  = "REFUND"
+)
+
+// ProviderTxn is the provider's view of an order.
+type ProviderTxn struct {
+	OutTradeNo    string
+	TransactionID string
+	TradeState    string
+	AmountFen     money.Fen
+	SuccessTime   time.Time
+	MchID, AppID  string
+	PayerOpenID   string
+}
+
+// Notification is a verified, decrypted provider notification.
+type Notification struct {
+	ID        string
+	EventType string
+	Txn       ProviderTxn
+}
+
+// Errors a Provider returns for outcomes the order logic acts on.
+var (
+	ErrProviderNotFound = errors.New("payment: provider has no such order")
+	ErrAlreadyPaid      = errors.New("payment: provider order already paid")
+	ErrBadNotification  = errors.New("payment: notification failed verification")
+)
+
+// Core is the agency's core contribution system (核心业务系统), where a paid
+// contribution becomes a credited one. Post must be idempotent by PostingID.
+type Core interface {
+	Post(ctx context.Context, p CorePosting) (ref string, err error)
+}
+
+// CorePosting is one order's contributions as the core system receives them.
+type CorePosting struct {
+	PostingID     string        `json:"posting_id"`
+	Region        string        `json:"region"`
+	IDNumber      string        `json:"id_number"`
+	Name          string        `json:"name"`
+	TransactionID string        `json:"transaction_id"`
+	PaidAt        time.Time     `json:"paid_at"`
+	TotalFen      money.Fen     `json:"total_fen"`
+	Lines         []PostingLine `json:"lines"`
+}
+
+// PostingLine is one bill in a posting.
+type PostingLine struct {
+	Insurance string    `json:"insurance"`
+	Period    string    `json:"period"`
+	BaseFen   money.Fen `json:"base_fen"`
+	AmountFen money.Fen `json:"amount_fen"`
+}
+
+// Persons opens insured persons for postings and vouchers.
+type Persons interface {
+	Person(ctx context.Context, id string) (*identity.Person, error)
+}
+
+// Store is the storage payment needs, outside transactions.
+type Store interface {
+	InTx(ctx context.Context, fn func(Tx) error) error
+	OrderByID(ctx context.Context, id string) (Order, error)
+	OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error)
+	OrderByIdempotencyKey(ctx context.Context, payerID, key string) (Order, error)
+	OrdersForPerson(ctx context.Context, personID string, limit int) ([]Order, error)
+	OrderEvents(ctx context.Context, orderID string) ([]Event, error)
+	NotificationSeen(ctx context.Context, provider, id string) (bool, error)
+	BillsForPerson(ctx context.Context, personID string) ([]billing.Bill, error)
+	BillsByIDs(ctx context.Context, ids []string) ([]billing.Bill, error)
+	VouchersForOrder(ctx context.Context, orderID string) ([]voucher.Voucher, error)
+	VouchersForPerson(ctx context.Context, personID string) ([]voucher.Voucher, error)
+	VoucherByCode(ctx context.Context, code string) (voucher.Voucher, error)
+	VoucherByID(ctx context.Context, id string) (voucher.Voucher, error)
+}
+
+// Tx is the storage payment needs inside one transaction.
+type Tx interface {
+	OrderByID(ctx context.Context, id string) (Order, error)
+	OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error)
+	InsertOrder(ctx context.Context, o Order) error
+	// UpdateOrder stores o if the stored version is still o.Version-1;
+	// store.ErrConflict otherwise (someone else changed it first).
+	UpdateOrder(ctx context.Context, o Order) error
+	InsertEvent(ctx context.Context, e Event) error
+	// LockBills marks the bills as held by orderID; store.ErrConflict unless
+	// every one is due and not held by another order.
+	LockBills(ctx context.Context, orderID string, billIDs []string) error
+	ReleaseBills(ctx context.Context, orderID string) error
+	MarkBillsPaid(ctx context.Context, orderID string) error
+	// InsertNotification records a notification id; store.ErrConflict if seen.
+	InsertNotification(ctx context.Context, provider, id, eventType, outTradeNo string, at time.Time) error
+	EnqueueJob(ctx context.Context, j jobs.Job) error
+	InsertVoucher(ctx context.Context, v voucher.Voucher) error
+	// NextSequence returns the next value of a named counter (fiscal receipt numbers).
+	NextSequence(ctx context.Context, name string) (int64, error)
+}

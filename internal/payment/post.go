@@ -1,0 +1,152 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+// RunJob dispatches the payment service's durable jobs; register it with
+// the job runner for JobPost, JobExpire and JobQuery.
+func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
+	switch j.Kind {
+	case JobPost:
+		return s.post(ctx, j.Ref)
+	case JobExpire:
+		return s.expire(ctx, j.Ref)
+	case JobQuery:
+		return s.query(ctx, j.Ref)
+	}
+	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
+}
+
+// post sends a paid order to the core system and, once it is accepted,
+// credits the order and issues its vouchers in one transaction. A failure
+// before that transaction leaves the order in posting for the job to retry;
+// the core system de-duplicates by posting id, so a retry after a lost
+// answer does not post twice.
+func (s *Service) post(ctx context.Context, id string) error {
+	o, err := s.store.OrderByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("payment: post %s: %w", id, err)
+	}
+	switch o.State {
+	case Paid:
+		if err := s.change(ctx, id, func(tx Tx, cur *Order) error {
+			if cur.State != Paid {
+				return nil
+			}
+			return s.transition(ctx, tx, cur, Posting, "posting to core system")
+		}); err != nil {
+			return err
+		}
+	case Posting:
+	default:
+		return nil // credited already, or held for an operator
+	}
+	posting, err := s.corePosting(ctx, o)
+	if err != nil {
+		return err
+	}
+	ref, err := s.core.Post(ctx, posting)
+	if err != nil {
+		return fmt.Errorf("payment: core posting of %s: %w", id, err)
+	}
+	return s.credit(ctx, id, ref)
+}
+
+func (s *Service) corePosting(ctx context.Context, o Order) (CorePosting, error) {
+	person, err := s.persons.Person(ctx, o.PersonID)
+	if err != nil {
+		return CorePosting{}, err
+	}
+	bills, err := s.orderBills(ctx, o)
+	if err != nil {
+		return CorePosting{}, err
+	}
+	p := CorePosting{
+		PostingID: o.ID, Region: o.Region, IDNumber: person.IDNumber, Name: person.Name,
+		TransactionID: o.TransactionID, PaidAt: o.PaidAt, TotalFen: o.AmountFen,
+	}
+	for _, b := range bills {
+		p.Lines = append(p.Lines, PostingLine{Insurance: b.Insurance, Period: b.Period, BaseFen: b.BaseFen, AmountFen: b.AmountFen})
+	}
+	return p, nil
+}
+
+func (s *Service) orderBills(ctx context.Context, o Order) ([]billing.Bill, error) {
+	bills, err := s.store.BillsByIDs(ctx, o.BillIDs)
+	if err != nil {
+		return nil, fmt.Errorf("payment: bills of %s: %w", o.ID, err)
+	}
+	if len(bills) != len(o.BillIDs) {
+		return nil, fmt.Errorf("payment: order %s has %d bills, found %d", o.ID, len(o.BillIDs), len(bills))
+	}
+	return bills, nil
+}
+
+func (s *Service) credit(ctx context.Context, id, ref string) error {
+	o, err := s.store.OrderByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	issued, err := s.buildVouchers(ctx, o, ref)
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, id, func(tx Tx, cur *Order) error {
+		if cur.State != Posting {
+			return nil
+		}
+		cur.CoreRef = ref
+		cur.CreditedAt = s.now()
+		if err := s.transition(ctx, tx, cur, Credited, "posted to core system as "+ref); err != nil {
+			return err
+		}
+		if err := tx.MarkBillsPaid(ctx, cur.ID); err != nil {
+			return err
+		}
+		return s.storeVouchers(ctx, tx, issued)
+	})
+}
+
+// expire closes an order nobody paid in time.
+func (s *Service) expire(ctx context.Context, id string) error {
+	o, err := s.store.OrderByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if o.State != Created && o.State != AwaitingPayment {
+		return nil
+	}
+	err = s.closeUnpaid(ctx, id, "expired unpaid")
+	if errors.Is(err, errBillsBusy) {
+		return nil // it turned out to be paid; the payment path took over
+	}
+	return err
+}
+
+// query polls the provider for an order still awaiting payment.
+func (s *Service) query(ctx context.Context, id string) error {
+	o, err := s.store.OrderByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if o.State != AwaitingPayment {
+		return nil
+	}
+	if err := s.reconcile(ctx, o); err != nil {
+		return err
+	}
+	next := s.now().Add(queryDelay)
+	if next.Before(o.ExpiresAt) {
+		return jobs.RetryAt{At: next}
+	}
+	return nil
+}

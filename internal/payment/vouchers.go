@@ -1,0 +1,96 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shebao-project/shebao/internal/voucher"
+)
+
+// issue holds what is needed to issue an order's vouchers: the facts are
+// gathered before the crediting transaction (they need reads and decryption);
+// numbering, signing and storing happen inside it, so a credited order always
+// has all three vouchers and a rolled-back one has none and used no number.
+type issue struct {
+	facts voucher.Facts
+	ag    Agency
+}
+
+// buildVouchers gathers the facts of a credited order's three vouchers
+// (fiscal e-receipt, acceptance receipt, transaction statement).
+func (s *Service) buildVouchers(ctx context.Context, o Order, coreRef string) (*issue, error) {
+	insured, err := s.persons.Person(ctx, o.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	payer := insured
+	if o.PayerID != o.PersonID {
+		if payer, err = s.persons.Person(ctx, o.PayerID); err != nil {
+			return nil, err
+		}
+	}
+	bills, err := s.orderBills(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	ag := s.agency(o.Region)
+	f := voucher.Facts{
+		OrderID: o.ID, OutTradeNo: o.OutTradeNo, TransactionID: o.TransactionID,
+		Channel: o.Channel, ChannelName: channelName(o.Channel), PaidAt: o.PaidAt, PostedAt: s.now(),
+		PayerName: payer.NameMasked, InsuredName: insured.NameMasked, InsuredIDMasked: insured.IDMasked,
+		Region: o.Region, AgencyName: ag.Name, AgencyCreditCode: ag.CreditCode,
+		Total: o.AmountFen, CorePostingRef: coreRef,
+	}
+	for _, b := range bills {
+		f.Lines = append(f.Lines, voucher.Line{
+			Insurance: b.Insurance, Name: s.insuranceName(b.Insurance), Period: b.Period,
+			BaseFen: b.BaseFen, Rate: b.Rate, AmountFen: b.AmountFen,
+		})
+	}
+	return &issue{facts: f, ag: ag}, nil
+}
+
+func (s *Service) insuranceName(code string) string {
+	if n := s.names(code); n != "" {
+		return n
+	}
+	return code
+}
+
+func channelName(ch string) string {
+	switch ch {
+	case "wechatpay", "wechatpay_native":
+		return "微信支付"
+	}
+	return ch
+}
+
+// store numbers, builds, signs and inserts the vouchers in tx.
+func (s *Service) storeVouchers(ctx context.Context, tx Tx, is *issue) error {
+	seq, err := tx.NextSequence(ctx, "fiscal_receipt:"+is.ag.BillCode)
+	if err != nil {
+		return fmt.Errorf("payment: fiscal number: %w", err)
+	}
+	nums := voucher.Numbers{BillCode: is.ag.BillCode, BillNumber: fmt.Sprintf("%010d", seq)}
+	for _, k := range voucher.Kinds() {
+		id, err := s.newID("vch_", 20)
+		if err != nil {
+			return err
+		}
+		code, err := s.newID("", 20)
+		if err != nil {
+			return err
+		}
+		v, err := voucher.Build(k, is.facts, nums, id, code, s.now())
+		if err != nil {
+			return fmt.Errorf("payment: build %s: %w", k, err)
+		}
+		if err := s.signer.Sign(s.random, v); err != nil {
+			return fmt.Errorf("payment: sign %s: %w", k, err)
+		}
+		if err := tx.InsertVoucher(ctx, *v); err != nil {
+			return fmt.Errorf("payment: store %s: %w", k, err)
+		}
+	}
+	return nil
+}

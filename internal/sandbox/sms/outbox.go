@@ -1,0 +1,88 @@
+// Package sms is the sandbox's SMS gateway: messages are kept in memory and
+// shown at GET /sandbox/sms?phone=…, so a demo or a test can read the code a
+// person would receive. It exists only in demo mode.
+package sms
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Message is one text message sent.
+type Message struct {
+	Phone  string    `json:"phone"`
+	Text   string    `json:"text"`
+	Code   string    `json:"code,omitempty"` // the digits of a verification code, for scripts
+	SentAt time.Time `json:"sent_at"`
+}
+
+// keep bounds memory: only the newest messages per phone are kept.
+const keep = 20
+
+// Outbox records messages instead of sending them.
+type Outbox struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	sent map[string][]Message
+}
+
+// NewOutbox returns an empty outbox.
+func NewOutbox(now func() time.Time) *Outbox {
+	return &Outbox{now: now, sent: map[string][]Message{}}
+}
+
+// SendSMS implements identity.SMSSender.
+func (o *Outbox) SendSMS(_ context.Context, phone, text string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	msgs := append(o.sent[phone], Message{Phone: phone, Text: text, Code: firstDigits(text, 6), SentAt: o.now()})
+	if len(msgs) > keep {
+		msgs = msgs[len(msgs)-keep:]
+	}
+	o.sent[phone] = msgs
+	return nil
+}
+
+// Messages returns the messages sent to phone, newest last.
+func (o *Outbox) Messages(phone string) []Message {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]Message(nil), o.sent[phone]...)
+}
+
+// ServeHTTP answers GET ?phone=… with {"messages":[…]}.
+func (o *Outbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	phone := r.URL.Query().Get("phone")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if phone == "" {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{
+			"code": "phone_required", "message": "请在查询参数中提供 phone。", "message_en": "Give the phone number as the phone query parameter.", "field": "phone"}})
+		return
+	}
+	msgs := o.Messages(phone)
+	if msgs == nil {
+		msgs = []Message{}
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"messages": msgs})
+}
+
+// firstDigits returns the first run of exactly n digits in text.
+func firstDigits(text string, n int) string {
+	run := []rune{}
+	for _, r := range text + " " {
+		if r >= '0' && r <= '9' {
+			run = append(run, r)
+			continue
+		}
+		if len(run) == n {
+			return string(run)
+		}
+		run = run[:0]
+	}
+	return ""
+}

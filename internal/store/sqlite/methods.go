@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/voucher"
+)
+
+// The DB's methods route reads to the read pool and single-statement writes
+// to the writer; multi-statement writes go through a transaction.
+
+func (d *DB) reader() q { return q{d.r} }
+func (d *DB) writer() q { return q{d.w} }
+
+// Identity.
+
+func (d *DB) CreatePerson(ctx context.Context, p identity.PersonRecord) error {
+	return d.writer().CreatePerson(ctx, p)
+}
+func (d *DB) PersonByID(ctx context.Context, id string) (identity.PersonRecord, error) {
+	return d.reader().PersonByID(ctx, id)
+}
+func (d *DB) PersonByPhoneIndex(ctx context.Context, idx []byte) (identity.PersonRecord, error) {
+	return d.reader().PersonByPhoneIndex(ctx, idx)
+}
+func (d *DB) CountPersons(ctx context.Context) (int, error) { return d.reader().CountPersons(ctx) }
+func (d *DB) PutEnrolment(ctx context.Context, e identity.Enrolment) error {
+	return d.writer().PutEnrolment(ctx, e)
+}
+func (d *DB) Enrolments(ctx context.Context, personID string) ([]identity.Enrolment, error) {
+	return d.reader().Enrolments(ctx, personID)
+}
+func (d *DB) PutSMSCode(ctx context.Context, c identity.SMSCode) error {
+	return d.writer().PutSMSCode(ctx, c)
+}
+func (d *DB) SMSCodeFor(ctx context.Context, idx []byte) (identity.SMSCode, error) {
+	return d.reader().SMSCodeFor(ctx, idx)
+}
+func (d *DB) AttemptSMSCode(ctx context.Context, idx []byte, now time.Time, max int) (identity.SMSCode, error) {
+	return d.writer().AttemptSMSCode(ctx, idx, now, max)
+}
+func (d *DB) ConsumeSMSCode(ctx context.Context, idx, mac []byte) (bool, error) {
+	return d.writer().ConsumeSMSCode(ctx, idx, mac)
+}
+func (d *DB) CreateSession(ctx context.Context, s identity.Session) error {
+	return d.writer().CreateSession(ctx, s)
+}
+func (d *DB) SessionByTokenHash(ctx context.Context, h []byte) (identity.Session, error) {
+	return d.reader().SessionByTokenHash(ctx, h)
+}
+func (d *DB) DeleteSession(ctx context.Context, h []byte) error { return d.writer().DeleteSession(ctx, h) }
+func (d *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	return d.writer().DeleteExpiredSessions(ctx, now)
+}
+
+// Billing.
+
+func (d *DB) InsertBill(ctx context.Context, b billing.Bill) error { return d.writer().InsertBill(ctx, b) }
+func (d *DB) BillsForPerson(ctx context.Context, personID string) ([]billing.Bill, error) {
+	return d.reader().BillsForPerson(ctx, personID)
+}
+func (d *DB) BillsByIDs(ctx context.Context, ids []string) ([]billing.Bill, error) {
+	return d.reader().BillsByIDs(ctx, ids)
+}
+
+// Payment reads.
+
+func (d *DB) OrderByID(ctx context.Context, id string) (payment.Order, error) {
+	return d.reader().OrderByID(ctx, id)
+}
+func (d *DB) OrderByOutTradeNo(ctx context.Context, no string) (payment.Order, error) {
+	return d.reader().OrderByOutTradeNo(ctx, no)
+}
+func (d *DB) OrderByIdempotencyKey(ctx context.Context, payerID, key string) (payment.Order, error) {
+	return d.reader().OrderByIdempotencyKey(ctx, payerID, key)
+}
+func (d *DB) OrdersForPerson(ctx context.Context, personID string, limit int) ([]payment.Order, error) {
+	return d.reader().OrdersForPerson(ctx, personID, limit)
+}
+func (d *DB) OrderEvents(ctx context.Context, orderID string) ([]payment.Event, error) {
+	return d.reader().OrderEvents(ctx, orderID)
+}
+func (d *DB) NotificationSeen(ctx context.Context, provider, id string) (bool, error) {
+	return d.reader().NotificationSeen(ctx, provider, id)
+}
+func (d *DB) VouchersForOrder(ctx context.Context, orderID string) ([]voucher.Voucher, error) {
+	return d.reader().VouchersForOrder(ctx, orderID)
+}
+func (d *DB) VouchersForPerson(ctx context.Context, personID string) ([]voucher.Voucher, error) {
+	return d.reader().VouchersForPerson(ctx, personID)
+}
+func (d *DB) VoucherByCode(ctx context.Context, code string) (voucher.Voucher, error) {
+	return d.reader().VoucherByCode(ctx, code)
+}
+func (d *DB) VoucherByID(ctx context.Context, id string) (voucher.Voucher, error) {
+	return d.reader().VoucherByID(ctx, id)
+}
+
+// Jobs.
+
+func (d *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]jobs.Job, error) {
+	return d.writer().ClaimJobs(ctx, now, lease, limit)
+}
+func (d *DB) CompleteJob(ctx context.Context, id int64, at time.Time) error {
+	return d.writer().CompleteJob(ctx, id, at)
+}
+func (d *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
+	return d.writer().RetryJob(ctx, id, runAt, lastError)
+}
+func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) { return d.reader().PendingJobs(ctx) }
+
+// InTx runs fn in one write transaction.
+func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	return d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{tx}}) })
+}
+
+// Payments adapts the DB to payment.Store.
+func (d *DB) Payments() payment.Store { return paymentStore{d} }
+
+type paymentStore struct{ *DB }
+
+func (p paymentStore) InTx(ctx context.Context, fn func(payment.Tx) error) error {
+	return p.DB.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// Compile-time checks that the engine implements every domain interface.
+var (
+	_ identity.Store = (*DB)(nil)
+	_ jobs.Store     = (*DB)(nil)
+	_ payment.Store  = paymentStore{}
+	_ payment.Tx     = (*Tx)(nil)
+)
+
+// PersonIDs pages through person ids.
+func (d *DB) PersonIDs(ctx context.Context, after string, limit int) ([]string, error) {
+	return d.reader().PersonIDs(ctx, after, limit)
+}

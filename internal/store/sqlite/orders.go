@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+const orderColumns = `id, person_id, payer_id, region, channel, state, amount_fen, description, out_trade_no,
+	prepay_id, transaction_id, idempotency_key, request_hash, core_ref, hold_reason,
+	created_at, updated_at, expires_at, paid_at, credited_at, version`
+
+func (x q) scanOrder(ctx context.Context, row *sql.Row) (payment.Order, error) {
+	var o payment.Order
+	var created, updated, expires int64
+	var paid, credited sql.NullInt64
+	err := row.Scan(&o.ID, &o.PersonID, &o.PayerID, &o.Region, &o.Channel, &o.State, &o.AmountFen, &o.Description,
+		&o.OutTradeNo, &o.PrepayID, &o.TransactionID, &o.IdempotencyKey, &o.RequestHash, &o.CoreRef, &o.HoldReason,
+		&created, &updated, &expires, &paid, &credited, &o.Version)
+	if err != nil {
+		return o, translate(err)
+	}
+	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = fromMS(created), fromMS(updated), fromMS(expires)
+	o.PaidAt, o.CreditedAt = fromNullMS(paid), fromNullMS(credited)
+	o.BillIDs, err = x.orderBillIDs(ctx, o.ID)
+	return o, err
+}
+
+func (x q) orderBillIDs(ctx context.Context, orderID string) ([]string, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT bill_id FROM order_bills WHERE order_id = ? ORDER BY position`, orderID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, translate(rows.Err())
+}
+
+func (x q) OrderByID(ctx context.Context, id string) (payment.Order, error) {
+	return x.scanOrder(ctx, x.db.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
+}
+
+func (x q) OrderByOutTradeNo(ctx context.Context, no string) (payment.Order, error) {
+	return x.scanOrder(ctx, x.db.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE out_trade_no = ?`, no))
+}
+
+func (x q) OrderByIdempotencyKey(ctx context.Context, payerID, key string) (payment.Order, error) {
+	return x.scanOrder(ctx, x.db.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE payer_id = ? AND idempotency_key = ?`, payerID, key))
+}
+
+func (x q) OrdersForPerson(ctx context.Context, personID string, limit int) ([]payment.Order, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT id FROM orders WHERE person_id = ? OR payer_id = ? ORDER BY created_at DESC LIMIT ?`, personID, personID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]payment.Order, 0, len(ids))
+	for _, id := range ids {
+		o, err := x.OrderByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (x q) InsertOrder(ctx context.Context, o payment.Order) error {
+	_, err := x.db.ExecContext(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		o.ID, o.PersonID, o.PayerID, o.Region, o.Channel, o.State, o.AmountFen, o.Description, o.OutTradeNo,
+		o.PrepayID, o.TransactionID, o.IdempotencyKey, o.RequestHash, o.CoreRef, o.HoldReason,
+		ms(o.CreatedAt), ms(o.UpdatedAt), ms(o.ExpiresAt), nullMS(o.PaidAt), nullMS(o.CreditedAt), o.Version)
+	if err != nil {
+		return translate(err)
+	}
+	for i, b := range o.BillIDs {
+		if _, err := x.db.ExecContext(ctx, `INSERT INTO order_bills (order_id, bill_id, position) VALUES (?,?,?)`, o.ID, b, i); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// UpdateOrder writes the mutable columns if nobody changed the row since it
+// was read (version check).
+func (x q) UpdateOrder(ctx context.Context, o payment.Order) error {
+	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE orders SET state = ?, prepay_id = ?, transaction_id = ?,
+		core_ref = ?, hold_reason = ?, updated_at = ?, paid_at = ?, credited_at = ?, version = ?
+		WHERE id = ? AND version = ?`,
+		o.State, o.PrepayID, o.TransactionID, o.CoreRef, o.HoldReason, ms(o.UpdatedAt), nullMS(o.PaidAt), nullMS(o.CreditedAt),
+		o.Version, o.ID, o.Version-1))
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("%w: order %s changed concurrently", store.ErrConflict, o.ID)
+	}
+	return nil
+}
+
+func (x q) InsertEvent(ctx context.Context, e payment.Event) error {
+	_, err := x.db.ExecContext(ctx, `INSERT INTO order_events (order_id, from_state, to_state, reason, detail, at) VALUES (?,?,?,?,?,?)`,
+		e.OrderID, e.From, e.To, e.Reason, e.Detail, ms(e.At))
+	return translate(err)
+}
+
+func (x q) OrderEvents(ctx context.Context, orderID string) ([]payment.Event, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT seq, order_id, from_state, to_state, reason, detail, at FROM order_events WHERE order_id = ? ORDER BY seq`, orderID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []payment.Event
+	for rows.Next() {
+		var e payment.Event
+		var at int64
+		if err := rows.Scan(&e.Seq, &e.OrderID, &e.From, &e.To, &e.Reason, &e.Detail, &at); err != nil {
+			return nil, translate(err)
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
+
+func (x q) NotificationSeen(ctx context.Context, provider, id string) (bool, error) {
+	var n int
+	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM payment_notifications WHERE provider = ? AND id = ?`, provider, id).Scan(&n)
+	return n > 0, translate(err)
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

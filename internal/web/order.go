@@ -1,0 +1,68 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/voucher"
+)
+
+type orderData struct {
+	Order     payment.Order
+	Cashier   string // outcome reported by the cashier: cancel, insufficient
+	PayURL    string // where to continue paying, while awaiting payment
+	Vouchers  []voucher.Voucher
+	Pending   bool
+}
+
+// orderPage is the result page. While the payment is pending it refreshes
+// itself: a script polls the state, and without JavaScript a <noscript>
+// refresh does the same.
+func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.Person, csrf string) {
+	o, err := h.Payments.OrderFor(r.Context(), p.ID, r.PathValue("id"))
+	if err != nil {
+		h.pageError(w, r, p, err)
+		return
+	}
+	d := orderData{Order: o, Cashier: r.URL.Query().Get("cashier")}
+	switch o.State {
+	case payment.AwaitingPayment:
+		if o.PrepayID != "" && h.Demo {
+			d.PayURL = "/sandbox/wechatpay/cashier/" + url.PathEscape(o.PrepayID) + "?return=" + url.QueryEscape("/orders/"+o.ID)
+		}
+		d.Pending = d.Cashier != "cancel" && d.Cashier != "insufficient"
+	case payment.Created, payment.Paid, payment.Posting:
+		d.Pending = true
+	case payment.Credited:
+		if d.Vouchers, err = h.Payments.OrderVouchers(r.Context(), p.ID, o.ID); err != nil {
+			h.pageError(w, r, p, err)
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "order", page{Title: "缴费结果", Person: p, CSRF: csrf, Refresh: d.Pending, Data: d})
+}
+
+// orderState is the small JSON the result page's script polls.
+func (h *handler) orderState(w http.ResponseWriter, r *http.Request, p *identity.Person, _ string) {
+	o, err := h.Payments.OrderFor(r.Context(), p.ID, r.PathValue("id"))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"state":"unknown"}`))
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]string{"state": string(o.State), "label": stateLabel(o.State)})
+}
+
+func (h *handler) closeOrder(w http.ResponseWriter, r *http.Request, p *identity.Person, _ string) {
+	o, err := h.Payments.CloseOrder(r.Context(), p.ID, r.PathValue("id"))
+	if err != nil {
+		h.pageError(w, r, p, err)
+		return
+	}
+	http.Redirect(w, r, "/orders/"+o.ID, http.StatusSeeOther)
+}
