@@ -16,15 +16,15 @@ import (
 // Beijing time; amounts are integer fen with the suffix _fen.
 
 type personView struct {
-	ID          string          `json:"id"`
-	Name        string          `json:"name"`
-	IDNumber    string          `json:"id_number"`
-	Phone       string          `json:"phone"`
-	Region      string          `json:"region"`
-	RegionName  string          `json:"region_name"`
-	PersonType  string          `json:"person_type"`
-	Profile     string          `json:"profile"`
-	Enrolments  []enrolmentView `json:"insurances"`
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	IDNumber   string          `json:"id_number"`
+	Phone      string          `json:"phone"`
+	Region     string          `json:"region"`
+	RegionName string          `json:"region_name"`
+	PersonType string          `json:"person_type"`
+	Profile    string          `json:"profile"`
+	Enrolments []enrolmentView `json:"insurances"`
 }
 
 type enrolmentView struct {

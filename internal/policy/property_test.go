@@ -47,23 +47,26 @@ func pricing(region, medical string, base int64) policy.QuoteRequest {
 func TestTotalIsSumOfLines(t *testing.T) {
 	e, test := engine(t), testEngine(t, nil)
 	rng := rand.New(rand.NewPCG(3, 4))
+	priced := 0
 	for range 300 {
 		r := rangeRegions[rng.IntN(len(rangeRegions))]
 		from := month(t, "2026-08").Add(rng.IntN(4))
 		req := pricing(r.region, r.medical, 800000+rng.Int64N(1500000))
 		req.Periods = months(from.String(), "2026-11")
-		checkSum(t, e, req)
 		treq := pricing("999999", "", 600000+rng.Int64N(2400000))
 		treq.AsOf, treq.Periods = "2025-12-20", months(month(t, "2025-06").Add(rng.IntN(7)).String(), "2025-12")
-		checkSum(t, test, treq)
+		priced += checkSum(t, e, req) + checkSum(t, test, treq)
+	}
+	if priced < 400 {
+		t.Fatalf("only %d of 600 random requests priced: the property was barely exercised", priced)
 	}
 }
 
-func checkSum(t *testing.T, e *policy.Engine, req policy.QuoteRequest) {
+func checkSum(t *testing.T, e *policy.Engine, req policy.QuoteRequest) int {
 	t.Helper()
 	q, err := e.Quote(req)
 	if err != nil {
-		return // refusals are covered elsewhere; only priced quotes must add up
+		return 0 // refusals are covered elsewhere; only priced quotes must add up
 	}
 	var sum money.Fen
 	for _, l := range q.Lines {
@@ -72,4 +75,5 @@ func checkSum(t *testing.T, e *policy.Engine, req policy.QuoteRequest) {
 	if sum != q.TotalFen || len(q.Lines) == 0 {
 		t.Fatalf("total %d != sum of lines %d for %+v", q.TotalFen, sum, req)
 	}
+	return 1
 }

@@ -20,7 +20,7 @@ func TestRegionAtBeijing(t *testing.T) {
 	}
 	pension, medical := flex.Insurances[0], flex.Insurances[1]
 	if pension.Code != "110" || pension.Name != "企业职工基本养老保险" || pension.Family != "range" ||
-		pension.FloorFen != 727000 || pension.CeilingFen != 3634800 || !pension.Verified && pension.Rate.Source.Status != "verified" {
+		pension.FloorFen != 727000 || pension.CeilingFen != 3634800 || pension.Rate.Source.Status != "verified" {
 		t.Errorf("110 = %+v", pension)
 	}
 	if medical.Binding != "with_pension_required" || medical.Verified || len(medical.Cycles) != 2 {

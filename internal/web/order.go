@@ -11,11 +11,11 @@ import (
 )
 
 type orderData struct {
-	Order     payment.Order
-	Cashier   string // outcome reported by the cashier: cancel, insufficient
-	PayURL    string // where to continue paying, while awaiting payment
-	Vouchers  []voucher.Voucher
-	Pending   bool
+	Order    payment.Order
+	Cashier  string // outcome reported by the cashier: cancel, insufficient
+	PayURL   string // where to continue paying, while awaiting payment
+	Vouchers []voucher.Voucher
+	Pending  bool
 }
 
 // orderPage is the result page. While the payment is pending it refreshes

@@ -14,13 +14,13 @@ import (
 )
 
 type recordData struct {
-	Region      *policy.RegionView
-	Enrolments  []identity.Enrolment
-	Current     []billing.Bill
-	Arrears     []billing.Bill
-	Total       money.Fen
-	Channels    []channelOption
-	IdemKey     string
+	Region     *policy.RegionView
+	Enrolments []identity.Enrolment
+	Current    []billing.Bill
+	Arrears    []billing.Bill
+	Total      money.Fen
+	Channels   []channelOption
+	IdemKey    string
 }
 
 type channelOption struct{ Code, Name string }

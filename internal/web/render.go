@@ -48,14 +48,14 @@ var funcs = template.FuncMap{
 
 // page is what every template receives.
 type page struct {
-	Title     string
-	Person    *identity.Person
-	CSRF      string
-	Demo      bool
-	Refresh   bool // add a no-JS refresh while a payment is pending
-	Error     *apperr.Error
-	Static    func(string) string
-	Data      any
+	Title   string
+	Person  *identity.Person
+	CSRF    string
+	Demo    bool
+	Refresh bool // add a no-JS refresh while a payment is pending
+	Error   *apperr.Error
+	Static  func(string) string
+	Data    any
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {

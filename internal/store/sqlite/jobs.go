@@ -64,4 +64,3 @@ func (x q) PendingJobs(ctx context.Context) (map[string]int, error) {
 	}
 	return out, translate(rows.Err())
 }
-

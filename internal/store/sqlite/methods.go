@@ -54,14 +54,18 @@ func (d *DB) CreateSession(ctx context.Context, s identity.Session) error {
 func (d *DB) SessionByTokenHash(ctx context.Context, h []byte) (identity.Session, error) {
 	return d.reader().SessionByTokenHash(ctx, h)
 }
-func (d *DB) DeleteSession(ctx context.Context, h []byte) error { return d.writer().DeleteSession(ctx, h) }
+func (d *DB) DeleteSession(ctx context.Context, h []byte) error {
+	return d.writer().DeleteSession(ctx, h)
+}
 func (d *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	return d.writer().DeleteExpiredSessions(ctx, now)
 }
 
 // Billing.
 
-func (d *DB) InsertBill(ctx context.Context, b billing.Bill) error { return d.writer().InsertBill(ctx, b) }
+func (d *DB) InsertBill(ctx context.Context, b billing.Bill) error {
+	return d.writer().InsertBill(ctx, b)
+}
 func (d *DB) BillsForPerson(ctx context.Context, personID string) ([]billing.Bill, error) {
 	return d.reader().BillsForPerson(ctx, personID)
 }
@@ -113,7 +117,9 @@ func (d *DB) CompleteJob(ctx context.Context, id int64, at time.Time) error {
 func (d *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
 	return d.writer().RetryJob(ctx, id, runAt, lastError)
 }
-func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) { return d.reader().PendingJobs(ctx) }
+func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
+	return d.reader().PendingJobs(ctx)
+}
 
 // InTx runs fn in one write transaction.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
