@@ -114,7 +114,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Payments = payment.NewService(payment.Deps{
 		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider},
-		Core: a.sandbox.coreClient(a.publicURL), Persons: a.Identity, Channels: channels{a.Policy},
+		Core: a.sandbox.coreClient(a.publicURL), Persons: a.Identity, Rules: rules{a.Policy},
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 	})

@@ -186,10 +186,30 @@ func insuranceName(code string) string {
 	return code
 }
 
-// channels adapts the policy engine to payment.Channels.
-type channels struct{ p *policy.Engine }
+// rules adapts the policy engine to payment.Rules.
+type rules struct{ p *policy.Engine }
 
-func (c channels) ChannelAllowed(region, channel string, at time.Time) bool {
+// PaidWith implements payment.Rules from the pack's medical binding.
+func (c rules) PaidWith(region, personType, insurance, period string) string {
+	m, err := policy.ParseMonth(period)
+	if err != nil {
+		return ""
+	}
+	v, err := c.p.RegionAt(region, m)
+	if err != nil {
+		return ""
+	}
+	for _, pt := range v.PersonTypes {
+		for _, ins := range pt.Insurances {
+			if pt.PersonType == personType && ins.Code == insurance && ins.Binding == policy.BindingWithPension {
+				return "110"
+			}
+		}
+	}
+	return ""
+}
+
+func (c rules) ChannelAllowed(region, channel string, at time.Time) bool {
 	v, err := c.p.RegionAt(region, policy.MonthOf(at.In(payment.Beijing())))
 	if err != nil {
 		return false

@@ -56,11 +56,14 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 		return nil, fmt.Errorf("payment: idempotency lookup: %w", err)
 	}
 	provider, ok := s.providers[req.Channel]
-	if !ok || !s.channels.ChannelAllowed(payer.Region, req.Channel, s.now()) {
+	if !ok || !s.rules.ChannelAllowed(payer.Region, req.Channel, s.now()) {
 		return nil, s.errChannel(payer.Region)
 	}
 	bills, err := s.payableBills(ctx, payer, ids)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkBinding(ctx, payer, bills); err != nil {
 		return nil, err
 	}
 	if err := s.supersede(ctx, bills); err != nil {
@@ -109,7 +112,7 @@ func (s *Service) errChannel(region string) error {
 		"This region does not offer the chosen payment channel; choose one of those listed.").WithField("channel")
 	allowed := []string{}
 	for ch := range s.providers {
-		if s.channels.ChannelAllowed(region, ch, s.now()) {
+		if s.rules.ChannelAllowed(region, ch, s.now()) {
 			allowed = append(allowed, ch)
 		}
 	}
@@ -292,4 +295,39 @@ func (s *Service) failOrder(ctx context.Context, id, reason string) error {
 		}
 		return tx.ReleaseBills(ctx, cur.ID)
 	})
+}
+
+// checkBinding refuses an order that leaves out a bill the region requires
+// alongside another (medical without the same month's pension, where the
+// pack binds them), when that required bill is still due.
+func (s *Service) checkBinding(ctx context.Context, payer *identity.Person, chosen []billing.Bill) error {
+	picked := map[string]bool{}
+	for _, b := range chosen {
+		picked[b.Insurance+"@"+b.Period] = true
+	}
+	var due map[string]bool
+	for _, b := range chosen {
+		need := s.rules.PaidWith(payer.Region, string(payer.Type), b.Insurance, b.Period)
+		if need == "" || picked[need+"@"+b.Period] {
+			continue
+		}
+		if due == nil {
+			all, err := s.DueBills(ctx, payer.ID)
+			if err != nil {
+				return err
+			}
+			due = map[string]bool{}
+			for _, d := range all {
+				due[d.Insurance+"@"+d.Period] = true
+			}
+		}
+		if due[need+"@"+b.Period] {
+			e := apperr.New(apperr.Invalid, "medical_requires_pension",
+				fmt.Sprintf("本地区职工医保须与同月养老保险一并缴纳，请同时选择%s的养老保险账单。", b.Period),
+				fmt.Sprintf("In this region employee medical insurance must be paid together with the same month's pension; also choose the pension bill for %s.", b.Period)).WithField("bill_ids")
+			e.Allowed = []string{need}
+			return e
+		}
+	}
+	return nil
 }

@@ -86,11 +86,11 @@ func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reaso
 		o.HoldReason = fmt.Sprintf("amount paid %d fen differs from order amount %d fen", txn.AmountFen, o.AmountFen)
 		return s.transition(ctx, tx, &o, Held, o.HoldReason)
 	}
-	wasClosed := o.State == Closed
+	released := o.State == Closed || o.State == Failed
 	if err := s.transition(ctx, tx, &o, Paid, reason); err != nil {
 		return err
 	}
-	if wasClosed {
+	if released {
 		// The person paid an order we had closed; the bills were released and
 		// may have been paid again. If they cannot be re-locked, hold the money
 		// for an operator to refund rather than credit a period twice.

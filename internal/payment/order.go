@@ -35,11 +35,15 @@ const (
 // transitions lists the allowed next states. A paid order can never go back
 // to an unpaid state: money that arrived is either credited or refunded.
 var transitions = map[State][]State{
-	Created:         {AwaitingPayment, Failed, Closed},
+	// created → paid: the provider created the order and was paid, but we
+	// crashed before recording the prepay; its notification still counts.
+	Created:         {AwaitingPayment, Failed, Closed, Paid, Held},
 	AwaitingPayment: {Paid, Closed, Held},
-	// A payment can complete just before our close reached the provider;
-	// the provider's word that money arrived wins over our close.
-	Closed:    {Paid, Held},
+	// A payment can complete just before our close reached the provider, or
+	// after a prepay we took for failed (a timeout) had in fact succeeded:
+	// the provider's word that money arrived wins.
+	Closed: {Paid, Held},
+	Failed: {Paid, Held},
 	Paid:      {Posting, Held, Refunding},
 	Posting:   {Credited, Held, Refunding},
 	Held:      {Posting, Refunding},

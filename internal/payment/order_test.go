@@ -9,7 +9,7 @@ func TestTransitions(t *testing.T) {
 	allowed := []struct{ from, to State }{
 		{Created, AwaitingPayment}, {Created, Failed}, {Created, Closed},
 		{AwaitingPayment, Paid}, {AwaitingPayment, Closed},
-		{Closed, Paid}, // late payment after our close
+		{Closed, Paid}, {Failed, Paid}, {Created, Paid}, // the provider's word that money arrived wins
 		{Paid, Posting}, {Posting, Credited}, {Paid, Held}, {Held, Posting},
 		{Credited, Refunding}, {Refunding, Refunded},
 	}
@@ -20,7 +20,7 @@ func TestTransitions(t *testing.T) {
 	}
 	refused := []struct{ from, to State }{
 		{Paid, AwaitingPayment}, {Paid, Closed}, {Credited, Paid}, {Credited, Closed},
-		{Posting, Paid}, {Failed, Paid}, {Refunded, Paid}, {Created, Credited}, {AwaitingPayment, Credited},
+		{Posting, Paid}, {Refunded, Paid}, {Failed, AwaitingPayment}, {Created, Credited}, {AwaitingPayment, Credited},
 	}
 	for _, tt := range refused {
 		if CanTransition(tt.from, tt.to) {

@@ -18,9 +18,14 @@ type Agency struct {
 	BillCode   string // 8-digit fiscal bill code (票据代码) allocated by the finance bureau
 }
 
-// Channels tells which payment channels a region offers.
-type Channels interface {
+// Rules are the regional rules an order must respect, from the policy packs.
+type Rules interface {
+	// ChannelAllowed tells whether the region offers the channel at that time.
 	ChannelAllowed(region, channel string, at time.Time) bool
+	// PaidWith returns the insurance code that must be paid in the same order
+	// as insurance for period (employee medical with pension, in regions that
+	// bind them), or "" when it may be paid alone.
+	PaidWith(region, personType, insurance, period string) string
 }
 
 // Service runs orders through their life cycle.
@@ -29,7 +34,7 @@ type Service struct {
 	providers map[string]Provider
 	core      Core
 	persons   Persons
-	channels  Channels
+	rules     Rules
 	signer    *voucher.Signer
 	agency    func(region string) Agency
 	names     func(code string) string
@@ -46,7 +51,7 @@ type Deps struct {
 	Providers map[string]Provider // by channel name, e.g. "wechatpay"
 	Core      Core
 	Persons   Persons
-	Channels  Channels
+	Rules     Rules
 	Signer    *voucher.Signer
 	Agency    func(region string) Agency
 	// InsuranceName names an aae140 insurance code for vouchers.
@@ -66,7 +71,7 @@ func NewService(d Deps) *Service {
 		wake = func() {}
 	}
 	return &Service{
-		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, channels: d.Channels,
+		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, rules: d.Rules,
 		signer: d.Signer, agency: d.Agency, names: d.InsuranceName, now: d.Now, random: d.Random, log: d.Log, wake: wake,
 		// WeChat Pay keeps a prepay_id for 2 hours; 30 minutes is long enough to
 		// pay and short enough that bills are not held hostage by abandoned orders.

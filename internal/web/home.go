@@ -14,7 +14,13 @@ type homeData struct {
 // home is the service entry, like 城市服务 → 社保缴费: choose the region,
 // then sign in.
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "home", page{Title: "社保缴费", Data: homeData{Regions: h.Policy.Regions()}})
+	var regions []policy.RegionSummary
+	for _, rg := range h.Policy.Regions() {
+		if rg.Code != "national" { // the fallback pack, not a place anyone lives
+			regions = append(regions, rg)
+		}
+	}
+	h.render(w, r, http.StatusOK, "home", page{Title: "社保缴费", Data: homeData{Regions: regions}})
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 	"when":      func(t time.Time) string { return t.In(payment.Beijing()).Format("2006-01-02 15:04") },
 	"date":      func(t time.Time) string { return t.In(payment.Beijing()).Format("2006年1月2日") },
 	"state":     stateLabel,
+	"stamp":     stamp,
 }
 
 // page is what every template receives.
@@ -93,6 +94,15 @@ func (h *handler) pageError(w http.ResponseWriter, r *http.Request, p *identity.
 		h.Log.ErrorContext(r.Context(), "page error", "path", r.URL.Path, "err", err)
 	}
 	h.render(w, r, status, "error", page{Title: "出错了", Person: p, Error: e})
+}
+
+// stamp shows an RFC 3339 time from a signed voucher as 2026-11-27 08:16:45.
+func stamp(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.In(payment.Beijing()).Format("2006-01-02 15:04:05")
 }
 
 func insuranceName(code string) string {

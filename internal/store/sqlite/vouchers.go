@@ -7,6 +7,10 @@ import (
 	"github.com/shebao-project/shebao/internal/voucher"
 )
 
+// kindOrder lists an order's vouchers as people expect them: the fiscal
+// receipt first, then the acceptance receipt, then the statement.
+const kindOrder = `CASE kind WHEN 'fiscal_receipt' THEN 0 WHEN 'acceptance_receipt' THEN 1 ELSE 2 END`
+
 const voucherColumns = `id, order_id, kind, code, payload, signature, key_id, issued_at, retain_until`
 
 func scanVouchers(rows *sql.Rows, err error) ([]voucher.Voucher, error) {
@@ -49,13 +53,13 @@ func (x q) InsertVoucher(ctx context.Context, v voucher.Voucher) error {
 }
 
 func (x q) VouchersForOrder(ctx context.Context, orderID string) ([]voucher.Voucher, error) {
-	return scanVouchers(x.db.QueryContext(ctx, `SELECT `+voucherColumns+` FROM vouchers WHERE order_id = ? ORDER BY kind`, orderID))
+	return scanVouchers(x.db.QueryContext(ctx, `SELECT `+voucherColumns+` FROM vouchers WHERE order_id = ? ORDER BY `+kindOrder, orderID))
 }
 
 func (x q) VouchersForPerson(ctx context.Context, personID string) ([]voucher.Voucher, error) {
 	return scanVouchers(x.db.QueryContext(ctx, `SELECT v.id, v.order_id, v.kind, v.code, v.payload, v.signature, v.key_id, v.issued_at, v.retain_until
 		FROM vouchers v JOIN orders o ON o.id = v.order_id
-		WHERE o.person_id = ? OR o.payer_id = ? ORDER BY v.issued_at DESC, v.kind`, personID, personID))
+		WHERE o.person_id = ? OR o.payer_id = ? ORDER BY v.issued_at DESC, `+kindOrder, personID, personID))
 }
 
 func (x q) VoucherByCode(ctx context.Context, code string) (voucher.Voucher, error) {
