@@ -45,3 +45,17 @@ func (h *handler) quote(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, q)
 }
+
+func (h *handler) estimate(w http.ResponseWriter, r *http.Request) {
+	var req policy.EstimateRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	est, err := h.Policy.Estimate(req)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, est)
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/shebao-project/shebao/internal/config"
 )
@@ -20,6 +21,8 @@ const usage = `shebao — pay social insurance contributions online (社保缴�
 
 Usage:
   shebao [serve] [flags]     run the platform (default command)
+  shebao quote < req.json    price contributions: the POST /api/v1/quotes request on stdin, its response on stdout
+  shebao estimate < req.json estimate a pension: the POST /api/v1/pension-estimates request on stdin
   shebao help                show this help
   shebao version             print the version
 
@@ -34,7 +37,7 @@ serve flags (environment variable in brackets):
 
 // Main runs the command line and returns the process exit code: 0 success,
 // 1 failure, 2 bad usage.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && !isFlag(args[0]) {
 		cmd, args = args[0], args[1:]
@@ -55,6 +58,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "quote", "estimate":
+		return runPolicyCommand(cmd, stdin, stdout, stderr, time.Now)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
