@@ -120,9 +120,9 @@ func TestBaseRatio(t *testing.T) {
 		base  money.Fen
 		code  string
 	}{
-		{"0.6", 727000, ""},    // 12116 × 0.6 = 7269.6 → 7270 = floor
-		{"3", 3634800, ""},     // = ceiling
-		{"1", 1211600, ""},     //
+		{"0.6", 727000, ""}, // 12116 × 0.6 = 7269.6 → 7270 = floor
+		{"3", 3634800, ""},  // = ceiling
+		{"1", 1211600, ""},
 		{"0.5", 0, "base_out_of_range"},
 		{"3.001", 0, "base_out_of_range"}, // 36360.116 → 36360 > 36348
 		{"-1", 0, "invalid_request"},
