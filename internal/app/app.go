@@ -136,7 +136,7 @@ func (a *App) routes() http.Handler {
 	if a.sandbox != nil {
 		mux.Handle("/sandbox/", a.sandbox.handler())
 	}
-	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy,
+	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://")})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test

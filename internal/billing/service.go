@@ -19,6 +19,9 @@ import (
 type Store interface {
 	InsertBill(ctx context.Context, b Bill) error // store.ErrConflict if the period is already billed
 	BillsForPerson(ctx context.Context, personID string) ([]Bill, error)
+	// RepriceBill rewrites a bill's base and amounts if it is still due and
+	// not held by an order; store.ErrConflict otherwise.
+	RepriceBill(ctx context.Context, b Bill) error
 }
 
 // Service issues bills from policy quotes.
@@ -49,22 +52,7 @@ type Item struct {
 // per insurance type. Types already billed for the period are kept as they
 // were; only the new bills are returned.
 func (s *Service) Issue(ctx context.Context, p *identity.Person, period string, items []Item, kind Kind) ([]Bill, error) {
-	req := policy.QuoteRequest{
-		Region: p.Region, PersonType: string(p.Type), Periods: policy.Periods{From: period, To: period},
-		AsOf: s.now().In(chinaTime).Format("2006-01-02"),
-	}
-	for _, it := range items {
-		it, err := s.agencyBase(p, period, it)
-		if err != nil {
-			return nil, err
-		}
-		qi, err := quoteItem(it)
-		if err != nil {
-			return nil, fmt.Errorf("billing: %s %s: %w", p.ID, it.Insurance, err)
-		}
-		req.Items = append(req.Items, qi)
-	}
-	q, err := s.policy.Quote(req)
+	q, err := s.quote(p, period, items)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +108,62 @@ func (s *Service) agencyBase(p *identity.Person, period string, it Item) (Item, 
 		}
 	}
 	return it, nil
+}
+
+// Reprice prices the items for period again (after the person chose another
+// base) and rewrites the due bills of that period that no order holds yet.
+// A refused base returns the policy's error and changes nothing. It returns
+// how many bills changed; bills already being paid keep their amount.
+func (s *Service) Reprice(ctx context.Context, p *identity.Person, period string, items []Item) (int, error) {
+	q, err := s.quote(p, period, items)
+	if err != nil {
+		return 0, err
+	}
+	bills, err := s.store.BillsForPerson(ctx, p.ID)
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, line := range q.Lines {
+		for _, b := range bills {
+			if b.Insurance != line.Insurance || b.Period != line.Period || b.Status != Due || b.OrderID != "" || line.Kind != "" {
+				continue
+			}
+			b.BaseFen, b.Rate, b.AmountFen, b.PersonalAccountFen, b.Policy = line.BaseFen, line.Rate, line.AmountFen, line.PersonalAccountFen, line.Policy
+			if err := s.store.RepriceBill(ctx, b); errors.Is(err, store.ErrConflict) {
+				continue // an order took it meanwhile: it keeps the amount it was ordered at
+			} else if err != nil {
+				return changed, err
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+// Check prices the items for period without storing anything, so a form
+// can be validated before it is saved.
+func (s *Service) Check(p *identity.Person, period string, items []Item) (*policy.Quote, error) {
+	return s.quote(p, period, items)
+}
+
+func (s *Service) quote(p *identity.Person, period string, items []Item) (*policy.Quote, error) {
+	req := policy.QuoteRequest{
+		Region: p.Region, PersonType: string(p.Type), Periods: policy.Periods{From: period, To: period},
+		AsOf: s.now().In(chinaTime).Format("2006-01-02"),
+	}
+	for _, it := range items {
+		it, err := s.agencyBase(p, period, it)
+		if err != nil {
+			return nil, err
+		}
+		qi, err := quoteItem(it)
+		if err != nil {
+			return nil, fmt.Errorf("billing: %s %s: %w", p.ID, it.Insurance, err)
+		}
+		req.Items = append(req.Items, qi)
+	}
+	return s.policy.Quote(req)
 }
 
 func quoteItem(it Item) (policy.QuoteItem, error) {

@@ -20,7 +20,7 @@ import (
 var templateFS embed.FS
 
 // pages lists every page template; each is parsed with the layout.
-var pages = []string{"home", "login", "code", "record", "order", "wallet", "voucher", "verify", "error"}
+var pages = []string{"home", "login", "code", "record", "base", "order", "wallet", "voucher", "verify", "error"}
 
 type templates struct{ byName map[string]*template.Template }
 

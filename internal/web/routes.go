@@ -4,6 +4,7 @@
 package web
 
 import (
+	"github.com/shebao-project/shebao/internal/billing"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,6 +18,7 @@ import (
 type Deps struct {
 	Identity  *identity.Service
 	Payments  *payment.Service
+	Billing   *billing.Service
 	Policy    *policy.Engine
 	PublicURL string
 	Now       func() time.Time
@@ -51,6 +53,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /logout", h.withPerson(h.logout))
 	mux.HandleFunc("GET /me", h.withPerson(h.record))
+	mux.HandleFunc("GET /me/base", h.withPerson(h.basePage))
+	mux.HandleFunc("POST /me/base", h.withPerson(h.saveBase))
 	mux.HandleFunc("POST /orders", h.withPerson(h.createOrder))
 	mux.HandleFunc("GET /orders/{id}", h.withPerson(h.orderPage))
 	mux.HandleFunc("GET /orders/{id}/state", h.withPerson(h.orderState))

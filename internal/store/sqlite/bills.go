@@ -97,3 +97,17 @@ func (x q) NextSequence(ctx context.Context, name string) (int64, error) {
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, name).Scan(&v)
 	return v, translate(err)
 }
+
+// RepriceBill rewrites the amounts of a bill still due and not in an order.
+func (x q) RepriceBill(ctx context.Context, b billing.Bill) error {
+	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE bills SET base_fen = ?, rate = ?, amount_fen = ?,
+		personal_account_fen = ?, policy = ? WHERE id = ? AND status = 'due' AND order_id IS NULL`,
+		b.BaseFen, b.Rate, b.AmountFen, b.PersonalAccountFen, b.Policy, b.ID))
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("%w: bill %s is paid or in an order", store.ErrConflict, b.ID)
+	}
+	return nil
+}

@@ -147,3 +147,10 @@ var (
 func (d *DB) PersonIDs(ctx context.Context, after string, limit int) ([]string, error) {
 	return d.reader().PersonIDs(ctx, after, limit)
 }
+
+// RepriceBill implements billing.Store.
+func (d *DB) RepriceBill(ctx context.Context, b billing.Bill) error {
+	return d.writer().RepriceBill(ctx, b)
+}
+
+var _ billing.Store = (*DB)(nil)
