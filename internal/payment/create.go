@@ -66,8 +66,11 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if err := s.checkBinding(ctx, payer, bills); err != nil {
 		return nil, err
 	}
-	if err := s.supersede(ctx, bills); err != nil {
+	if prev, err := s.supersede(ctx, payer.ID, req.IdempotencyKey, bills); err != nil {
 		return nil, err
+	} else if prev != nil {
+		// A concurrent request with this very key got here first.
+		return s.replay(ctx, payer, *prev, hash[:])
 	}
 	o, err := s.newOrder(payer, req, ids, bills, hash[:])
 	if err != nil {
@@ -261,9 +264,10 @@ func (s *Service) prepay(ctx context.Context, provider Provider, payer *identity
 		return nil, providerDown(err)
 	}
 	var out Order
+	superseded := false
 	err = s.change(ctx, o.ID, func(tx Tx, cur *Order) error {
 		if cur.State != Created {
-			out = *cur
+			out, superseded = *cur, true
 			return nil
 		}
 		cur.PrepayID = pay.PrepayID
@@ -277,8 +281,21 @@ func (s *Service) prepay(ctx context.Context, provider Provider, payer *identity
 	if err != nil {
 		return nil, err
 	}
+	if superseded {
+		// Another request closed this order while the provider was creating
+		// it. Close the provider order we just made, and hand out no way to
+		// pay it: a payment would arrive for bills that are elsewhere.
+		if cerr := provider.Close(ctx, o.OutTradeNo); cerr != nil && !errors.Is(cerr, ErrProviderNotFound) {
+			s.log.ErrorContext(ctx, "close superseded provider order", "order", o.ID, "err", cerr)
+		}
+		return nil, errSuperseded
+	}
 	return &OrderWithPay{Order: out, Pay: pay}, nil
 }
+
+var errSuperseded = apperr.New(apperr.Conflict, "order_superseded",
+	"该订单已被您的另一笔订单取代，请刷新应缴账单后重新支付。",
+	"This order was replaced by another order of yours; refresh your bills and pay again.")
 
 // queryDelay is how long after prepay we first ask the provider ourselves:
 // WeChat's first notification retries come at 15 s and 30 s, so a minute

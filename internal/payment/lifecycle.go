@@ -43,18 +43,27 @@ func (s *Service) transition(ctx context.Context, tx Tx, o *Order, to State, rea
 
 // supersede closes the person's own unpaid orders that hold any of bills, so
 // that someone who abandoned a payment can pay the same bills again at once.
-func (s *Service) supersede(ctx context.Context, bills []billing.Bill) error {
+// An order holding them under the caller's own idempotency key is not
+// superseded but returned: it is this very request, made concurrently.
+func (s *Service) supersede(ctx context.Context, payerID, key string, bills []billing.Bill) (*Order, error) {
 	done := map[string]bool{}
 	for _, b := range bills {
 		if b.OrderID == "" || done[b.OrderID] {
 			continue
 		}
 		done[b.OrderID] = true
+		held, err := s.store.OrderByID(ctx, b.OrderID)
+		if err != nil {
+			return nil, fmt.Errorf("payment: order holding bill %s: %w", b.ID, err)
+		}
+		if held.PayerID == payerID && held.IdempotencyKey == key {
+			return &held, nil
+		}
 		if err := s.closeUnpaid(ctx, b.OrderID, "superseded by a new order"); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // CloseOrder closes the payer's own unpaid order at their request.
@@ -63,7 +72,10 @@ func (s *Service) CloseOrder(ctx context.Context, payerID, orderID string) (Orde
 	if err != nil {
 		return Order{}, err
 	}
-	if err := s.closeUnpaid(ctx, o.ID, "closed by the payer"); err != nil {
+	if err := s.closeUnpaid(ctx, o.ID, "closed by the payer"); errors.Is(err, errBillsBusy) {
+		return Order{}, apperr.New(apperr.Conflict, "order_already_paid",
+			"该订单已支付，无法取消；缴费结果将自动更新。", "This order has been paid and cannot be cancelled; its result will update by itself.")
+	} else if err != nil {
 		return Order{}, err
 	}
 	return s.store.OrderByID(ctx, o.ID)
