@@ -42,8 +42,8 @@ var transitions = map[State][]State{
 	// A payment can complete just before our close reached the provider, or
 	// after a prepay we took for failed (a timeout) had in fact succeeded:
 	// the provider's word that money arrived wins.
-	Closed: {Paid, Held},
-	Failed: {Paid, Held},
+	Closed:    {Paid, Held},
+	Failed:    {Paid, Held},
 	Paid:      {Posting, Held, Refunding},
 	Posting:   {Credited, Held, Refunding},
 	Held:      {Posting, Refunding},
