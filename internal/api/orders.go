@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/shebao-project/shebao/internal/identity"
@@ -69,15 +70,29 @@ func (h *handler) orderVouchers(w http.ResponseWriter, r *http.Request, p *ident
 // (or was already), 4xx/5xx with WeChat's {"code":"FAIL"} shape otherwise so
 // that it retries. Verification failures are logged with the reason.
 func (h *handler) paymentNotify(w http.ResponseWriter, r *http.Request) {
+	// Notifications are small; the body is read before its signature can be
+	// checked, so an unauthenticated sender must not make us read much.
+	r.Body = http.MaxBytesReader(w, r.Body, maxNotifyBody)
 	err := h.Payments.HandleNotification(r.Context(), r.PathValue("channel"), r)
 	if err == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	status := http.StatusInternalServerError
-	if isBadNotification(err) {
+	switch {
+	case errors.Is(err, payment.ErrUnknownChannel):
+		status = http.StatusNotFound
+	case errors.Is(err, payment.ErrBadNotification), isTooLarge(err):
 		status = http.StatusUnauthorized
 	}
 	h.Log.WarnContext(r.Context(), "notification not accepted", "status", status, "err", err)
 	writeJSON(w, status, map[string]string{"code": "FAIL", "message": "失败"})
+}
+
+// maxNotifyBody is far above any WeChat Pay notification (about 1 KiB).
+const maxNotifyBody = 64 << 10
+
+func isTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
 }

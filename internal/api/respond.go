@@ -95,6 +95,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err == nil {
 		return nil
 	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return apperr.New(apperr.Invalid, "body_too_large",
+			fmt.Sprintf("请求体超过%dKB上限，请精简后重试。", maxBody>>10),
+			fmt.Sprintf("The request body is over the %d KB limit; send less.", maxBody>>10)).Wrap(err)
+	}
 	bad := apperr.New(apperr.Invalid, "invalid_json",
 		"请求体不是有效的JSON："+jsonProblemZh(err)+"。请按接口文档修改后重试。",
 		"The request body is not valid JSON: "+err.Error()+". Fix it as the API document describes and try again.")

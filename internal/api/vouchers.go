@@ -1,11 +1,9 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/shebao-project/shebao/internal/apperr"
-	"github.com/shebao-project/shebao/internal/payment"
 )
 
 type verifyView struct {
@@ -49,5 +47,3 @@ func (h *handler) publicKey(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("X-Key-ID", h.Payments.Signer().KeyID())
 	_, _ = w.Write(h.Payments.Signer().PublicKeyPEM())
 }
-
-func isBadNotification(err error) bool { return errors.Is(err, payment.ErrBadNotification) }

@@ -17,7 +17,7 @@ import (
 func (s *Service) HandleNotification(ctx context.Context, channel string, r *http.Request) error {
 	p, ok := s.providers[channel]
 	if !ok {
-		return fmt.Errorf("payment: notification for unknown channel %q", channel)
+		return fmt.Errorf("%w: %q", ErrUnknownChannel, channel)
 	}
 	n, err := p.ParseNotification(ctx, r)
 	if err != nil {

@@ -86,6 +86,7 @@ var (
 	ErrProviderNotFound = errors.New("payment: provider has no such order")
 	ErrAlreadyPaid      = errors.New("payment: provider order already paid")
 	ErrBadNotification  = errors.New("payment: notification failed verification")
+	ErrUnknownChannel   = errors.New("payment: no such payment channel")
 )
 
 // Core is the agency's core contribution system (核心业务系统), where a paid
