@@ -57,20 +57,25 @@ func (x q) BillsByIDs(ctx context.Context, ids []string) ([]billing.Bill, error)
 
 // LockBills takes every bill for the order or none: the UPDATE only touches
 // due, unheld bills, and a count short of len(ids) aborts the transaction.
+// The count is taken before writing (inside the same write transaction, so
+// nothing changes in between): a refused lock writes nothing, even if the
+// caller went on to commit.
 func (x q) LockBills(ctx context.Context, orderID string, ids []string) error {
-	args := []any{orderID}
+	args := make([]any, 0, len(ids)+1)
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE bills SET order_id = ?
-		WHERE id IN (`+placeholders(len(ids))+`) AND status = 'due' AND order_id IS NULL`, args...))
-	if err != nil {
-		return err
+	var free int
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM bills
+		WHERE id IN (`+placeholders(len(ids))+`) AND status = 'due' AND order_id IS NULL`, args...).Scan(&free); err != nil {
+		return translate(err)
 	}
-	if int(n) != len(ids) {
-		return fmt.Errorf("%w: %d of %d bills could not be locked", store.ErrConflict, len(ids)-int(n), len(ids))
+	if free != len(ids) {
+		return fmt.Errorf("%w: %d of %d bills could not be locked", store.ErrConflict, len(ids)-free, len(ids))
 	}
-	return nil
+	_, err := x.db.ExecContext(ctx, `UPDATE bills SET order_id = ?
+		WHERE id IN (`+placeholders(len(ids))+`) AND status = 'due' AND order_id IS NULL`, append([]any{orderID}, args...)...)
+	return translate(err)
 }
 
 func (x q) ReleaseBills(ctx context.Context, orderID string) error {

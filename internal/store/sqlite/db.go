@@ -129,11 +129,19 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	tx, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(fmt.Errorf("sqlite: begin: %w", err))
 	}
+	defer func() {
+		// A panic in fn must not leave the only writer connection inside an
+		// open transaction: roll back, then let the panic continue.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return translate(err)

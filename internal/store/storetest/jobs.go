@@ -1,0 +1,181 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+const lease = time.Minute
+
+func job(kind, ref string, runAt time.Time) jobs.Job {
+	return jobs.Job{Kind: kind, Ref: ref, RunAt: runAt}
+}
+
+// enqueue writes jobs the way domain code does: inside a transaction.
+func enqueue(t *testing.T, e Engine, js ...jobs.Job) {
+	t.Helper()
+	inTx(t, e, func(tx payment.Tx) error {
+		for _, j := range js {
+			if err := tx.EnqueueJob(t.Context(), j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// claim claims at now and returns the jobs keyed by ref.
+func claim(t *testing.T, e Engine, now time.Time, limit int) map[string]jobs.Job {
+	t.Helper()
+	js, err := e.ClaimJobs(t.Context(), now, lease, limit)
+	must(t, err)
+	out := map[string]jobs.Job{}
+	for _, j := range js {
+		if _, dup := out[j.Ref]; dup {
+			t.Fatalf("ClaimJobs returned %s twice", j.Ref)
+		}
+		out[j.Ref] = j
+	}
+	return out
+}
+
+func refs(m map[string]jobs.Job) []string {
+	out := []string{}
+	for r := range m {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func testJobs(t *testing.T, open Opener) {
+	t.Run("ClaimDueOnly", func(t *testing.T) {
+		e := open(t)
+		enqueue(t, e, job("expire", "due", t0), job("post", "late", t0.Add(-time.Minute)), job("query", "future", t0.Add(time.Hour)))
+		got := claim(t, e, t0, 10)
+		same(t, "claimed", refs(got), []string{"due", "late"}, nil)
+		for _, want := range []jobs.Job{job("expire", "due", t0), job("post", "late", t0.Add(-time.Minute))} {
+			j := got[want.Ref]
+			if j.ID == 0 || j.Kind != want.Kind || !j.RunAt.Equal(want.RunAt) || j.Attempts != 1 || j.LastError != "" {
+				t.Fatalf("claimed %+v, want kind %s, run at %v, 1 attempt, an id", j, want.Kind, want.RunAt)
+			}
+		}
+		if got["due"].ID == got["late"].ID {
+			t.Fatalf("two jobs share id %d", got["due"].ID)
+		}
+	})
+	t.Run("Lease", func(t *testing.T) {
+		e := open(t)
+		enqueue(t, e, job("post", "a", t0))
+		steps := []struct {
+			now      time.Time
+			want     []string
+			attempts int
+		}{
+			{t0, []string{"a"}, 1},
+			{t0.Add(time.Second), []string{}, 0},
+			{t0.Add(lease - time.Millisecond), []string{}, 0},
+			{t0.Add(lease + time.Millisecond), []string{"a"}, 2}, // lease ran out: taken again
+		}
+		for i, s := range steps {
+			got := claim(t, e, s.now, 10)
+			same(t, fmt.Sprintf("step %d: claimed", i), refs(got), s.want, nil)
+			if len(got) > 0 && got["a"].Attempts != s.attempts {
+				t.Fatalf("step %d: Attempts = %d, want %d", i, got["a"].Attempts, s.attempts)
+			}
+		}
+	})
+	t.Run("Limit", func(t *testing.T) {
+		e := open(t)
+		for i := range 5 {
+			enqueue(t, e, job("post", fmt.Sprint(i), t0.Add(-time.Duration(i)*time.Second)))
+		}
+		for i, want := range []int{2, 2, 1, 0} {
+			if got := claim(t, e, t0, 2); len(got) != want {
+				t.Fatalf("claim %d: %d jobs, want %d", i, len(got), want)
+			}
+		}
+	})
+	t.Run("CompleteAndPending", func(t *testing.T) {
+		e := open(t)
+		pending := func() map[string]int {
+			t.Helper()
+			m, err := e.PendingJobs(t.Context())
+			must(t, err)
+			return m
+		}
+		if m := pending(); len(m) != 0 {
+			t.Fatalf("PendingJobs on an empty store = %v", m)
+		}
+		enqueue(t, e, job("post", "a", t0), job("post", "b", t0), job("expire", "c", t0), job("query", "d", t0.Add(time.Hour)))
+		same(t, "PendingJobs", pending(), map[string]int{"post": 2, "expire": 1, "query": 1}, nil)
+		got := claim(t, e, t0, 10)
+		// Claimed is still pending: only completion ends a job.
+		same(t, "PendingJobs after claim", pending(), map[string]int{"post": 2, "expire": 1, "query": 1}, nil)
+		must(t, e.CompleteJob(t.Context(), got["a"].ID, t0.Add(time.Second)))
+		must(t, e.CompleteJob(t.Context(), got["c"].ID, t0.Add(time.Second)))
+		same(t, "PendingJobs after completing a and c", pending(), map[string]int{"post": 1, "query": 1}, nil)
+		later := claim(t, e, t0.Add(2*time.Hour), 10)
+		same(t, "claimed after completion", refs(later), []string{"b", "d"}, nil)
+	})
+	t.Run("Retry", func(t *testing.T) {
+		e := open(t)
+		enqueue(t, e, job("post", "a", t0))
+		first := claim(t, e, t0, 10)["a"]
+		runAt := t0.Add(10 * time.Minute)
+		must(t, e.RetryJob(t.Context(), first.ID, runAt, "core system unavailable"))
+		if got := claim(t, e, t0.Add(5*time.Minute), 10); len(got) != 0 {
+			t.Fatalf("claimed %v before the retry time", refs(got))
+		}
+		again := claim(t, e, runAt, 10)["a"]
+		if again.ID != first.ID || again.Attempts != 2 || again.LastError != "core system unavailable" || !again.RunAt.Equal(runAt) {
+			t.Fatalf("retried job = %+v, want id %d, 2 attempts, last error kept, run at %v", again, first.ID, runAt)
+		}
+	})
+	t.Run("ConcurrentClaimsNeverShare", func(t *testing.T) {
+		e := open(t)
+		const total, runners = 60, 8
+		var js []jobs.Job
+		for i := range total {
+			js = append(js, job("post", fmt.Sprintf("r%02d", i), t0))
+		}
+		enqueue(t, e, js...)
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for range runners {
+			wg.Go(func() {
+				for {
+					got, err := e.ClaimJobs(t.Context(), t0, lease, 4)
+					if err != nil {
+						t.Errorf("ClaimJobs: %v", err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, j := range got {
+						seen[j.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for id, n := range seen {
+			if n > 1 {
+				t.Errorf("job %d handed out %d times", id, n)
+			}
+		}
+		if len(seen) != total {
+			t.Fatalf("%d distinct jobs claimed, want %d", len(seen), total)
+		}
+	})
+}
