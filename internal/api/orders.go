@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -70,10 +71,18 @@ func (h *handler) orderVouchers(w http.ResponseWriter, r *http.Request, p *ident
 // (or was already), 4xx/5xx with WeChat's {"code":"FAIL"} shape otherwise so
 // that it retries. Verification failures are logged with the reason.
 func (h *handler) paymentNotify(w http.ResponseWriter, r *http.Request) {
+	h.notified(w, r, h.Payments.HandleNotification)
+}
+
+func (h *handler) refundNotify(w http.ResponseWriter, r *http.Request) {
+	h.notified(w, r, h.Payments.HandleRefundNotification)
+}
+
+func (h *handler) notified(w http.ResponseWriter, r *http.Request, handle func(context.Context, string, *http.Request) error) {
 	// Notifications are small; the body is read before its signature can be
 	// checked, so an unauthenticated sender must not make us read much.
 	r.Body = http.MaxBytesReader(w, r.Body, maxNotifyBody)
-	err := h.Payments.HandleNotification(r.Context(), r.PathValue("channel"), r)
+	err := handle(r.Context(), r.PathValue("channel"), r)
 	if err == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return

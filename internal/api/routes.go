@@ -56,6 +56,7 @@ func NewHandler(d Deps) http.Handler {
 
 	// The provider calls this; it authenticates by signature, not session.
 	mux.HandleFunc("POST /api/v1/payments/{channel}/notify", h.paymentNotify)
+	mux.HandleFunc("POST /api/v1/payments/{channel}/refund-notify", h.refundNotify)
 
 	mux.HandleFunc("/api/", h.notFound)
 	return noStore(mux)

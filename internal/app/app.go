@@ -118,7 +118,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 	})
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery} {
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund} {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
 	if err := a.seedDemo(ctx); err != nil {

@@ -71,6 +71,11 @@ func startApp(t *testing.T) *env {
 		if err := e.stop(); err != nil {
 			t.Errorf("Running.Stop: %v", err)
 		}
+		// Whatever the test did, the books must balance afterwards.
+		var out bytes.Buffer
+		if code := app.Main([]string{"audit", "--data", dir}, nil, &out, &out); code != 0 {
+			t.Errorf("shebao audit exit %d:\n%s", code, out.String())
+		}
 	})
 	e.loadOpenAPI(t)
 	return e

@@ -64,7 +64,8 @@ func (s *sandbox) provider(ctx context.Context, publicURL string) (*wechatpay.Pr
 		MchID: mc.MchID, AppID: mc.AppID, MerchantSerial: mc.MerchantSerial, MerchantKey: keys.MerchantKey,
 		PublicKeyID: mc.WechatPayPublicKeyID, PublicKey: keys.WechatPayPublicKey, APIv3Key: mc.APIv3Key,
 		BaseURL: mc.BaseURL, NotifyURL: publicURL + "/api/v1/payments/wechatpay/notify",
-		CashierURL: publicURL + wechatPrefix + "/cashier/",
+		RefundNotifyURL: publicURL + "/api/v1/payments/wechatpay/refund-notify",
+		CashierURL:      publicURL + wechatPrefix + "/cashier/",
 	})
 }
 

@@ -66,7 +66,8 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if err := s.checkBinding(ctx, payer, bills); err != nil {
 		return nil, err
 	}
-	if prev, err := s.supersede(ctx, payer.ID, req.IdempotencyKey, bills); err != nil {
+	prev, superseded, err := s.supersede(ctx, payer.ID, req.IdempotencyKey, bills)
+	if err != nil {
 		return nil, err
 	} else if prev != nil {
 		// A concurrent request with this very key got here first.
@@ -76,6 +77,7 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if err != nil {
 		return nil, err
 	}
+	o.Supersedes = superseded
 	if err := s.insertOrder(ctx, o); errors.Is(err, store.ErrConflict) {
 		// A concurrent request with the same key won the race: answer as it did.
 		if prev, err2 := s.store.OrderByIdempotencyKey(ctx, payer.ID, req.IdempotencyKey); err2 == nil {
@@ -224,23 +226,8 @@ func (s *Service) replay(ctx context.Context, payer *identity.Person, o Order, h
 	if o.State != AwaitingPayment {
 		return &OrderWithPay{Order: o}, nil
 	}
-	pay, err := s.payParams(ctx, payer, o)
-	if err != nil {
-		return nil, err
-	}
-	return &OrderWithPay{Order: o, Pay: pay}, nil
-}
-
-func (s *Service) payParams(ctx context.Context, payer *identity.Person, o Order) (*PayParams, error) {
-	p, ok := s.providers[o.Channel]
-	if !ok {
-		return nil, fmt.Errorf("payment: no provider for channel %q", o.Channel)
-	}
-	pay, err := p.Prepay(ctx, s.prepayRequest(payer, o))
-	if err != nil {
-		return nil, providerDown(err)
-	}
-	return pay, nil
+	// The same parameters as the first answer: a retry gets no new signature.
+	return &OrderWithPay{Order: o, Pay: o.PayParams}, nil
 }
 
 func (s *Service) prepayRequest(payer *identity.Person, o Order) PrepayRequest {
@@ -270,7 +257,7 @@ func (s *Service) prepay(ctx context.Context, provider Provider, payer *identity
 			out, superseded = *cur, true
 			return nil
 		}
-		cur.PrepayID = pay.PrepayID
+		cur.PrepayID, cur.PayParams = pay.PrepayID, pay
 		if err := s.transition(ctx, tx, cur, AwaitingPayment, "prepay created"); err != nil {
 			return err
 		}

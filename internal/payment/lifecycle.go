@@ -7,7 +7,6 @@ import (
 
 	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/billing"
-	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -45,8 +44,9 @@ func (s *Service) transition(ctx context.Context, tx Tx, o *Order, to State, rea
 // that someone who abandoned a payment can pay the same bills again at once.
 // An order holding them under the caller's own idempotency key is not
 // superseded but returned: it is this very request, made concurrently.
-func (s *Service) supersede(ctx context.Context, payerID, key string, bills []billing.Bill) (*Order, error) {
+func (s *Service) supersede(ctx context.Context, payerID, key string, bills []billing.Bill) (*Order, string, error) {
 	done := map[string]bool{}
+	closed := ""
 	for _, b := range bills {
 		if b.OrderID == "" || done[b.OrderID] {
 			continue
@@ -54,16 +54,19 @@ func (s *Service) supersede(ctx context.Context, payerID, key string, bills []bi
 		done[b.OrderID] = true
 		held, err := s.store.OrderByID(ctx, b.OrderID)
 		if err != nil {
-			return nil, fmt.Errorf("payment: order holding bill %s: %w", b.ID, err)
+			return nil, "", fmt.Errorf("payment: order holding bill %s: %w", b.ID, err)
 		}
 		if held.PayerID == payerID && held.IdempotencyKey == key {
-			return &held, nil
+			return &held, "", nil
 		}
 		if err := s.closeUnpaid(ctx, b.OrderID, "superseded by a new order"); err != nil {
-			return nil, err
+			return nil, "", err
+		}
+		if closed == "" {
+			closed = held.ID
 		}
 	}
-	return nil, nil
+	return nil, closed, nil
 }
 
 // CloseOrder closes the payer's own unpaid order at their request.
@@ -145,10 +148,11 @@ func (s *Service) OrderFor(ctx context.Context, personID, orderID string) (Order
 	return o, nil
 }
 
-// PayFor returns how to pay an order that is still awaiting payment.
-func (s *Service) PayFor(ctx context.Context, payer *identity.Person, o Order) (*PayParams, error) {
+// PayFor returns how to pay an order that is still awaiting payment: the
+// parameters stored when it was created.
+func (s *Service) PayFor(o Order) *PayParams {
 	if o.State != AwaitingPayment {
-		return nil, nil
+		return nil
 	}
-	return s.payParams(ctx, payer, o)
+	return o.PayParams
 }

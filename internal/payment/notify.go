@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -68,9 +69,12 @@ func (s *Service) applyPaid(ctx context.Context, txn ProviderTxn, reason string)
 func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reason string) error {
 	o, err := tx.OrderByOutTradeNo(ctx, txn.OutTradeNo)
 	if errors.Is(err, store.ErrNotFound) {
-		// Money for an order we never made: keep the notification, alert.
+		// Our order rows are written before the provider hears of them, so
+		// this is a replica behind, or money for an order we never made.
+		// Either way answer "not received": the provider retries for a day,
+		// and the error is logged for an operator.
 		s.log.ErrorContext(ctx, "payment for unknown order", "out_trade_no", txn.OutTradeNo, "transaction_id", txn.TransactionID)
-		return nil
+		return fmt.Errorf("payment: notification for unknown order %s: %w", txn.OutTradeNo, err)
 	} else if err != nil {
 		return err
 	}
@@ -83,20 +87,27 @@ func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reaso
 		o.PaidAt = s.now()
 	}
 	if txn.AmountFen != o.AmountFen {
+		// The money that arrived is not what we asked for: record what did
+		// arrive and let an operator decide; never credit a wrong amount.
 		o.HoldReason = fmt.Sprintf("amount paid %d fen differs from order amount %d fen", txn.AmountFen, o.AmountFen)
+		if err := tx.RecordPosting(ctx, ledger.Receive(o.ID, o.Channel, txn.AmountFen), s.now()); err != nil {
+			return err
+		}
 		return s.transition(ctx, tx, &o, Held, o.HoldReason)
 	}
 	released := o.State == Closed || o.State == Failed
 	if err := s.transition(ctx, tx, &o, Paid, reason); err != nil {
 		return err
 	}
+	if err := tx.RecordPosting(ctx, ledger.Receive(o.ID, o.Channel, o.AmountFen), s.now()); err != nil {
+		return fmt.Errorf("payment: ledger receive %s: %w", o.ID, err)
+	}
 	if released {
-		// The person paid an order we had closed; the bills were released and
-		// may have been paid again. If they cannot be re-locked, hold the money
-		// for an operator to refund rather than credit a period twice.
+		// The person paid an order we had closed; its bills were released and
+		// may have been paid by another order since. Then the money goes back
+		// by itself: a period is never credited twice.
 		if err := tx.LockBills(ctx, o.ID, o.BillIDs); errors.Is(err, store.ErrConflict) {
-			o.HoldReason = "paid after close; bills already taken by another order"
-			return s.transition(ctx, tx, &o, Held, o.HoldReason)
+			return s.startRefundTx(ctx, tx, &o, "paid after the order was closed; its bills were paid by another order")
 		} else if err != nil {
 			return err
 		}

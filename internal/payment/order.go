@@ -83,6 +83,9 @@ type Order struct {
 	BillIDs        []string
 	CoreRef        string
 	HoldReason     string
+	HoldUntil      time.Time  // when a hold ends by itself; zero if not held
+	PayParams      *PayParams // what the payer was given to pay with, kept so a retry gets the same
+	Supersedes     string     // the earlier order for the same bills this one replaced
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	ExpiresAt      time.Time

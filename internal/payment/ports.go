@@ -9,6 +9,7 @@ import (
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -30,6 +31,38 @@ type Provider interface {
 	// ParseNotification verifies and decrypts a notification request;
 	// anything unverifiable is an error wrapping ErrBadNotification.
 	ParseNotification(ctx context.Context, r *http.Request) (*Notification, error)
+	// Refund asks for money back by the original route. The same
+	// OutRefundNo always means the same refund, so retrying is safe.
+	// Accepted is not done: the answer is usually PROCESSING.
+	Refund(ctx context.Context, r RefundRequest) (*RefundStatus, error)
+	// QueryRefund asks how a refund stands.
+	QueryRefund(ctx context.Context, outRefundNo string) (*RefundStatus, error)
+	// ParseRefundNotification verifies and decrypts a refund notification.
+	ParseRefundNotification(ctx context.Context, r *http.Request) (*RefundStatus, string, error)
+}
+
+// RefundRequest is a full refund of an order.
+type RefundRequest struct {
+	OutTradeNo  string
+	OutRefundNo string
+	AmountFen   money.Fen
+	TotalFen    money.Fen
+	Reason      string
+}
+
+// Refund states as providers report them.
+const (
+	RefundProcessing = "PROCESSING"
+	RefundSuccess    = "SUCCESS"
+	RefundClosed     = "CLOSED"
+	RefundAbnormal   = "ABNORMAL"
+)
+
+// RefundStatus is the provider's view of a refund.
+type RefundStatus struct {
+	OutRefundNo string
+	RefundID    string
+	Status      string
 }
 
 // PrepayRequest is what an order asks of its provider.
@@ -135,6 +168,8 @@ type Store interface {
 	VouchersForPerson(ctx context.Context, personID string) ([]voucher.Voucher, error)
 	VoucherByCode(ctx context.Context, code string) (voucher.Voucher, error)
 	VoucherByID(ctx context.Context, id string) (voucher.Voucher, error)
+	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
+	RefundByOutRefundNo(ctx context.Context, outRefundNo string) (Refund, error)
 }
 
 // Tx is the storage payment needs inside one transaction.
@@ -157,4 +192,22 @@ type Tx interface {
 	InsertVoucher(ctx context.Context, v voucher.Voucher) error
 	// NextSequence returns the next value of a named counter (fiscal receipt numbers).
 	NextSequence(ctx context.Context, name string) (int64, error)
+	// RecordPosting stores a balanced ledger posting; the same order and
+	// kind twice is store.ErrConflict.
+	RecordPosting(ctx context.Context, p ledger.Posting, at time.Time) error
+	InsertRefund(ctx context.Context, r Refund) error
+	UpdateRefund(ctx context.Context, r Refund) error
+	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
+}
+
+// Refund is our record of giving an order's money back.
+type Refund struct {
+	OutRefundNo string
+	OrderID     string
+	AmountFen   money.Fen
+	Reason      string
+	Status      string // requested, processing, succeeded, failed
+	RefundID    string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }

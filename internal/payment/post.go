@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -20,6 +22,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.expire(ctx, j.Ref)
 	case JobQuery:
 		return s.query(ctx, j.Ref)
+	case JobRefund:
+		return s.refund(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }
@@ -54,6 +58,17 @@ func (s *Service) post(ctx context.Context, id string) error {
 	}
 	ref, err := s.core.Post(ctx, posting)
 	if err != nil {
+		if s.now().Sub(o.PaidAt) >= postingDeadline {
+			// Seed §4: posting that keeps failing is retried for 72 hours,
+			// then the money goes back by the original route.
+			s.log.ErrorContext(ctx, "posting gave up; refunding", "order", id, "err", err)
+			return s.change(ctx, id, func(tx Tx, cur *Order) error {
+				if cur.State != Posting {
+					return nil
+				}
+				return s.startRefundTx(ctx, tx, cur, "not accepted by the core system within 72 hours")
+			})
+		}
 		return fmt.Errorf("payment: core posting of %s: %w", id, err)
 	}
 	return s.credit(ctx, id, ref)
@@ -110,9 +125,16 @@ func (s *Service) credit(ctx context.Context, id, ref string) error {
 		if err := tx.MarkBillsPaid(ctx, cur.ID); err != nil {
 			return err
 		}
+		if err := tx.RecordPosting(ctx, ledger.Credit(cur.ID, issued.lines()), s.now()); err != nil {
+			return fmt.Errorf("payment: ledger credit %s: %w", cur.ID, err)
+		}
 		return s.storeVouchers(ctx, tx, issued)
 	})
 }
+
+// postingDeadline is how long a paid order's posting is retried before its
+// money is refunded (seed §4).
+const postingDeadline = 72 * time.Hour
 
 // expire closes an order nobody paid in time.
 func (s *Service) expire(ctx context.Context, id string) error {

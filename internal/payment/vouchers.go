@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
 
@@ -48,6 +49,15 @@ func (s *Service) buildVouchers(ctx context.Context, o Order, coreRef string) (*
 		})
 	}
 	return &issue{facts: f, ag: ag}, nil
+}
+
+// lines are the order's contributions for the ledger's credit posting.
+func (is *issue) lines() []ledger.Line {
+	out := make([]ledger.Line, 0, len(is.facts.Lines))
+	for _, l := range is.facts.Lines {
+		out = append(out, ledger.Line{Region: is.facts.Region, Insurance: l.Insurance, Amount: l.AmountFen})
+	}
+	return out
 }
 
 func (s *Service) insuranceName(code string) string {

@@ -8,7 +8,6 @@ package wechatpay
 import (
 	"context"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -21,6 +20,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/jsapi"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
@@ -41,6 +41,8 @@ type Config struct {
 	BaseURL string
 	// NotifyURL receives payment notifications (https, no query string).
 	NotifyURL string
+	// RefundNotifyURL receives refund notifications; "" leaves it to polling.
+	RefundNotifyURL string
 	// CashierURL, in demo mode, is the sandbox cashier page prefix; the
 	// prepay_id is appended.
 	CashierURL string
@@ -49,10 +51,11 @@ type Config struct {
 
 // Provider implements payment.Provider for WeChat Pay.
 type Provider struct {
-	cfg    Config
-	client *core.Client
-	jsapi  jsapi.JsapiApiService
-	notify *notify.Handler
+	cfg     Config
+	client  *core.Client
+	jsapi   jsapi.JsapiApiService
+	refunds refunddomestic.RefundsApiService
+	notify  *notify.Handler
 }
 
 // New builds the SDK client. It does not call WeChat Pay.
@@ -87,7 +90,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay: notify handler: %w", err)
 	}
-	return &Provider{cfg: cfg, client: client, jsapi: jsapi.JsapiApiService{Client: client}, notify: h}, nil
+	return &Provider{cfg: cfg, client: client, jsapi: jsapi.JsapiApiService{Client: client},
+		refunds: refunddomestic.RefundsApiService{Client: client}, notify: h}, nil
 }
 
 // rewrite sends the SDK's requests, which always name WeChat Pay's host, to
@@ -218,9 +222,3 @@ func deref[T any](p *T) T {
 }
 
 var _ payment.Provider = (*Provider)(nil)
-
-// IsAPIError reports whether err is a WeChat Pay API error with the code.
-func IsAPIError(err error, code string) bool {
-	var e *core.APIError
-	return errors.As(err, &e) && e.Code == code
-}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
@@ -154,3 +155,24 @@ func (d *DB) RepriceBill(ctx context.Context, b billing.Bill) error {
 }
 
 var _ billing.Store = (*DB)(nil)
+
+// Ledger and refund reads.
+
+func (d *DB) Balances(ctx context.Context) (map[string]int64, error) { return d.reader().Balances(ctx) }
+func (d *DB) RefundForOrder(ctx context.Context, orderID string) (payment.Refund, error) {
+	return d.reader().RefundForOrder(ctx, orderID)
+}
+func (d *DB) RefundByOutRefundNo(ctx context.Context, no string) (payment.Refund, error) {
+	return d.reader().RefundByOutRefundNo(ctx, no)
+}
+
+// Audit reads (audit.Store), on the read pool.
+
+func (d *DB) UnbalancedPostings(ctx context.Context) ([]string, error) {
+	return d.reader().UnbalancedPostings(ctx)
+}
+func (d *DB) AuditOrders(ctx context.Context, fn func(audit.OrderFacts) error) error {
+	return d.reader().AuditOrders(ctx, fn)
+}
+
+var _ audit.Store = (*DB)(nil)

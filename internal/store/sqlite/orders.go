@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/store"
@@ -12,17 +14,25 @@ import (
 
 const orderColumns = `id, person_id, payer_id, region, channel, state, amount_fen, description, out_trade_no,
 	prepay_id, transaction_id, idempotency_key, request_hash, core_ref, hold_reason,
-	created_at, updated_at, expires_at, paid_at, credited_at, version`
+	created_at, updated_at, expires_at, paid_at, credited_at, version, pay_params, supersedes, hold_until`
 
 func (x q) scanOrder(ctx context.Context, row *sql.Row) (payment.Order, error) {
 	var o payment.Order
 	var created, updated, expires int64
 	var paid, credited sql.NullInt64
+	var payParams string
+	var holdUntil int64
 	err := row.Scan(&o.ID, &o.PersonID, &o.PayerID, &o.Region, &o.Channel, &o.State, &o.AmountFen, &o.Description,
 		&o.OutTradeNo, &o.PrepayID, &o.TransactionID, &o.IdempotencyKey, &o.RequestHash, &o.CoreRef, &o.HoldReason,
-		&created, &updated, &expires, &paid, &credited, &o.Version)
+		&created, &updated, &expires, &paid, &credited, &o.Version, &payParams, &o.Supersedes, &holdUntil)
 	if err != nil {
 		return o, translate(err)
+	}
+	if o.PayParams, err = decodePayParams(payParams); err != nil {
+		return o, fmt.Errorf("sqlite: order %s pay params: %w", o.ID, err)
+	}
+	if holdUntil != 0 {
+		o.HoldUntil = fromMS(holdUntil)
 	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = fromMS(created), fromMS(updated), fromMS(expires)
 	o.PaidAt, o.CreditedAt = fromNullMS(paid), fromNullMS(credited)
@@ -86,10 +96,15 @@ func (x q) OrdersForPerson(ctx context.Context, personID string, limit int) ([]p
 }
 
 func (x q) InsertOrder(ctx context.Context, o payment.Order) error {
-	_, err := x.db.ExecContext(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	pp, err := encodePayParams(o.PayParams)
+	if err != nil {
+		return err
+	}
+	_, err = x.db.ExecContext(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		o.ID, o.PersonID, o.PayerID, o.Region, o.Channel, o.State, o.AmountFen, o.Description, o.OutTradeNo,
 		o.PrepayID, o.TransactionID, o.IdempotencyKey, o.RequestHash, o.CoreRef, o.HoldReason,
-		ms(o.CreatedAt), ms(o.UpdatedAt), ms(o.ExpiresAt), nullMS(o.PaidAt), nullMS(o.CreditedAt), o.Version)
+		ms(o.CreatedAt), ms(o.UpdatedAt), ms(o.ExpiresAt), nullMS(o.PaidAt), nullMS(o.CreditedAt), o.Version,
+		pp, o.Supersedes, holdMS(o.HoldUntil))
 	if err != nil {
 		return translate(err)
 	}
@@ -104,11 +119,16 @@ func (x q) InsertOrder(ctx context.Context, o payment.Order) error {
 // UpdateOrder writes the mutable columns if nobody changed the row since it
 // was read (version check).
 func (x q) UpdateOrder(ctx context.Context, o payment.Order) error {
+	pp, err := encodePayParams(o.PayParams)
+	if err != nil {
+		return err
+	}
 	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE orders SET state = ?, prepay_id = ?, transaction_id = ?,
-		core_ref = ?, hold_reason = ?, updated_at = ?, paid_at = ?, credited_at = ?, version = ?
+		core_ref = ?, hold_reason = ?, updated_at = ?, paid_at = ?, credited_at = ?, version = ?,
+		pay_params = ?, hold_until = ?
 		WHERE id = ? AND version = ?`,
 		o.State, o.PrepayID, o.TransactionID, o.CoreRef, o.HoldReason, ms(o.UpdatedAt), nullMS(o.PaidAt), nullMS(o.CreditedAt),
-		o.Version, o.ID, o.Version-1))
+		o.Version, pp, holdMS(o.HoldUntil), o.ID, o.Version-1))
 	if err != nil {
 		return err
 	}
@@ -150,3 +170,29 @@ func (x q) NotificationSeen(ctx context.Context, provider, id string) (bool, err
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+func encodePayParams(p *payment.PayParams) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
+}
+
+func decodePayParams(s string) (*payment.PayParams, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var p payment.PayParams
+	if err := json.Unmarshal([]byte(s), &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func holdMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}

@@ -1,0 +1,65 @@
+package audit
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shebao-project/shebao/internal/ledger"
+	"github.com/shebao-project/shebao/internal/money"
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+func TestCheck(t *testing.T) {
+	const amt = money.Fen(223916)
+	p := func(kinds ...ledger.Kind) map[ledger.Kind]money.Fen {
+		m := map[ledger.Kind]money.Fen{}
+		for _, k := range kinds {
+			m[k] = amt
+		}
+		return m
+	}
+	credited := OrderFacts{ID: "o", State: payment.Credited, AmountFen: amt, Postings: p(ledger.Received, ledger.Credited),
+		Vouchers: 3, Bills: 2, BillsPaid: 2, BillsPaidFen: amt}
+	tests := []struct {
+		name string
+		f    func(OrderFacts) OrderFacts
+		want string // "" = clean; else a fragment of the problem
+	}{
+		{"credited clean", func(f OrderFacts) OrderFacts { return f }, ""},
+		{"credited twice", func(f OrderFacts) OrderFacts { f.Postings[ledger.Credited] = 2 * amt; return f }, `"credited" posting of 447832`},
+		{"credited without vouchers", func(f OrderFacts) OrderFacts { f.Vouchers = 0; return f }, "0 vouchers"},
+		{"credited, a bill unpaid", func(f OrderFacts) OrderFacts { f.BillsPaid, f.BillsPaidFen = 1, 145400; return f }, "1 of 2 bills"},
+		{"credited and refunded", func(f OrderFacts) OrderFacts { f.Postings[ledger.Refunded] = amt; return f }, `has a "refunded"`},
+		{"closed clean", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Closed, AmountFen: amt, Postings: p()}
+		}, ""},
+		{"closed but received money", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Closed, AmountFen: amt, Postings: p(ledger.Received)}
+		}, `closed but has a "received"`},
+		{"closed still holding bills", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Closed, AmountFen: amt, Postings: p(), BillsHeld: 2}
+		}, "still holds 2 bills"},
+		{"paid without posting", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Paid, AmountFen: amt, Postings: p()}
+		}, `no "received"`},
+		{"refunded clean", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Refunded, AmountFen: amt, Postings: p(ledger.Received, ledger.RefundPending, ledger.Refunded), RefundStatus: "succeeded"}
+		}, ""},
+		{"refunded, provider not done", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Refunded, AmountFen: amt, Postings: p(ledger.Received, ledger.RefundPending, ledger.Refunded), RefundStatus: "processing"}
+		}, "refund is processing"},
+		{"refunding with vouchers", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Refunding, AmountFen: amt, Postings: p(ledger.Received, ledger.RefundPending), Vouchers: 3}
+		}, "has 3 vouchers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := credited
+			c.Postings = p(ledger.Received, ledger.Credited)
+			got := strings.Join(Check(tt.f(c)), "; ")
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("Check = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

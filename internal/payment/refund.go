@@ -1,0 +1,138 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/ledger"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+// JobRefund drives a refund to its end: ask the provider, then follow it.
+const JobRefund = "payment.refund"
+
+// Refund statuses as we store them.
+const (
+	refundRequested  = "requested"
+	refundProcessing = "processing"
+	refundSucceeded  = "succeeded"
+	refundFailed     = "failed"
+)
+
+// refundPoll is how often an accepted refund is queried until it settles;
+// WeChat Pay settles most refunds to the balance within minutes.
+const refundPoll = time.Minute
+
+// startRefundTx decides, in the caller's transaction, that an order's money
+// goes back: the order moves to refunding, the refund is recorded under its
+// fixed out_refund_no, the ledger owes it, and a job takes it from there.
+func (s *Service) startRefundTx(ctx context.Context, tx Tx, o *Order, reason string) error {
+	if err := s.transition(ctx, tx, o, Refunding, reason); err != nil {
+		return err
+	}
+	now := s.now()
+	r := Refund{OutRefundNo: "RF" + o.OutTradeNo[2:], OrderID: o.ID, AmountFen: o.AmountFen,
+		Reason: reason, Status: refundRequested, CreatedAt: now, UpdatedAt: now}
+	if err := tx.InsertRefund(ctx, r); err != nil {
+		return fmt.Errorf("payment: record refund of %s: %w", o.ID, err)
+	}
+	if err := tx.RecordPosting(ctx, ledger.OweRefund(o.ID, o.AmountFen), now); err != nil {
+		return fmt.Errorf("payment: ledger refund of %s: %w", o.ID, err)
+	}
+	return tx.EnqueueJob(ctx, jobs.Job{Kind: JobRefund, Ref: o.ID, RunAt: now})
+}
+
+// refund is the JobRefund handler.
+func (s *Service) refund(ctx context.Context, orderID string) error {
+	o, err := s.store.OrderByID(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.RefundForOrder(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if o.State != Refunding || r.Status == refundSucceeded || r.Status == refundFailed {
+		return nil
+	}
+	p := s.providers[o.Channel]
+	var st *RefundStatus
+	if r.Status == refundRequested {
+		st, err = p.Refund(ctx, RefundRequest{OutTradeNo: o.OutTradeNo, OutRefundNo: r.OutRefundNo,
+			AmountFen: r.AmountFen, TotalFen: o.AmountFen, Reason: refundReason(r.Reason)})
+	} else {
+		st, err = p.QueryRefund(ctx, r.OutRefundNo)
+	}
+	if err != nil {
+		return fmt.Errorf("payment: refund %s: %w", r.OutRefundNo, err)
+	}
+	if err := s.applyRefund(ctx, r.OutRefundNo, st); err != nil {
+		return err
+	}
+	if st.Status == RefundProcessing {
+		return jobs.RetryAt{At: s.now().Add(refundPoll)}
+	}
+	return nil
+}
+
+// refundReason is what the payer sees in WeChat (≤ 80 characters).
+func refundReason(string) string { return "社保缴费未能入账，原路退回" }
+
+// applyRefund records what the provider said about a refund. Success moves
+// the order to refunded and settles the ledger, once, however many times the
+// provider says it.
+func (s *Service) applyRefund(ctx context.Context, outRefundNo string, st *RefundStatus) error {
+	r, err := s.store.RefundByOutRefundNo(ctx, outRefundNo)
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, r.OrderID, func(tx Tx, o *Order) error {
+		r, err := tx.RefundForOrder(ctx, o.ID)
+		if err != nil || r.Status == refundSucceeded || r.Status == refundFailed {
+			return err
+		}
+		r.RefundID, r.UpdatedAt = st.RefundID, s.now()
+		switch st.Status {
+		case RefundProcessing:
+			r.Status = refundProcessing
+			return tx.UpdateRefund(ctx, r)
+		case RefundSuccess:
+			r.Status = refundSucceeded
+			if err := tx.UpdateRefund(ctx, r); err != nil {
+				return err
+			}
+			if err := tx.RecordPosting(ctx, ledger.PayRefund(o.ID, o.Channel, r.AmountFen), s.now()); err != nil {
+				return err
+			}
+			return s.transition(ctx, tx, o, Refunded, "refund "+r.OutRefundNo+" succeeded")
+		default: // CLOSED or ABNORMAL: the money did not go back; an operator must act
+			r.Status = refundFailed
+			s.log.ErrorContext(ctx, "refund failed at provider", "order", o.ID, "out_refund_no", r.OutRefundNo, "status", st.Status)
+			return tx.UpdateRefund(ctx, r)
+		}
+	})
+}
+
+// HandleRefundNotification verifies a provider's refund notification and
+// applies it; nil means "tell the provider it was received".
+func (s *Service) HandleRefundNotification(ctx context.Context, channel string, r *http.Request) error {
+	p, ok := s.providers[channel]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownChannel, channel)
+	}
+	st, _, err := p.ParseRefundNotification(ctx, r)
+	if err != nil {
+		s.log.WarnContext(ctx, "refund notification refused", "channel", channel, "err", err)
+		return err
+	}
+	err = s.applyRefund(ctx, st.OutRefundNo, st)
+	if errors.Is(err, store.ErrNotFound) {
+		s.log.ErrorContext(ctx, "refund notification for unknown refund", "out_refund_no", st.OutRefundNo)
+		return nil
+	}
+	return err
+}
