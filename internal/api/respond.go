@@ -37,6 +37,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Conflict:     http.StatusConflict,
 	apperr.RateLimited:  http.StatusTooManyRequests,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
+	apperr.Refused:      http.StatusUnprocessableEntity,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -23,6 +23,7 @@ import (
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/policy"
+	"github.com/shebao-project/shebao/internal/risk"
 	"github.com/shebao-project/shebao/internal/store/sqlite"
 	"github.com/shebao-project/shebao/internal/voucher"
 	"github.com/shebao-project/shebao/internal/web"
@@ -114,11 +115,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Payments = payment.NewService(payment.Deps{
 		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider},
-		Core: a.sandbox.coreClient(a.publicURL), Persons: a.Identity, Rules: rules{a.Policy},
+		Core: a.sandbox.coreClient(a.publicURL), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(),
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 	})
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund} {
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire} {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
 	if err := a.seedDemo(ctx); err != nil {

@@ -22,6 +22,7 @@ const (
 	Conflict                 // the request clashes with the current state: 409
 	RateLimited              // too many attempts: 429
 	Unavailable              // an outside party (payment provider, core system) is down: 503
+	Refused                  // well-formed, but the rules say no (a limit, a policy): 422
 )
 
 // Error is an error safe to show: Code is stable for programs, Message and

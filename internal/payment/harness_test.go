@@ -190,7 +190,7 @@ func insuranceName(code string) string {
 	return map[string]string{"110": "企业职工基本养老保险", "310": "职工基本医疗保险"}[code]
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...func(*payment.Deps)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	dir := t.TempDir()
@@ -243,12 +243,16 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.runner = jobs.NewRunner(h.db, h.clock.Now, log)
 	core := &coresys.Client{BaseURL: h.coreURL, HTTP: &http.Client{Timeout: 5 * time.Second, Transport: counting{&h.corePosts}}}
-	h.svc = payment.NewService(payment.Deps{
+	deps := payment.Deps{
 		Store: hookedStore{h.db.Payments(), h}, Providers: map[string]payment.Provider{"wechatpay": hooked{h.provider, h}},
 		Core: core, Persons: h.ids, Rules: rules{}, Signer: h.signer, Agency: agency, InsuranceName: insuranceName,
 		Now: h.clock.Now, Random: rand.Reader, Log: log,
-	})
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery} {
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h.svc = payment.NewService(deps)
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire} {
 		h.runner.Handle(k, h.svc.RunJob)
 	}
 	// Deliveries start only now that svc is set; cleanup stops them first.

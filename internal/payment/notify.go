@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/store"
 )
@@ -112,5 +111,5 @@ func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reaso
 			return err
 		}
 	}
-	return tx.EnqueueJob(ctx, jobs.Job{Kind: JobPost, Ref: o.ID, RunAt: s.now()})
+	return s.holdIfRisky(ctx, tx, &o)
 }

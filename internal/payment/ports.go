@@ -195,6 +195,8 @@ type Tx interface {
 	// RecordPosting stores a balanced ledger posting; the same order and
 	// kind twice is store.ErrConflict.
 	RecordPosting(ctx context.Context, p ledger.Posting, at time.Time) error
+	// PayerActivity summarises the payer's other paid orders since a time.
+	PayerActivity(ctx context.Context, payerID, excludeOrder string, since time.Time) (Activity, error)
 	InsertRefund(ctx context.Context, r Refund) error
 	UpdateRefund(ctx context.Context, r Refund) error
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)

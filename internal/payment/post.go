@@ -24,6 +24,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.query(ctx, j.Ref)
 	case JobRefund:
 		return s.refund(ctx, j.Ref)
+	case JobHoldExpire:
+		return s.holdExpire(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }

@@ -34,6 +34,10 @@ func (s *Service) startRefundTx(ctx context.Context, tx Tx, o *Order, reason str
 	if err := s.transition(ctx, tx, o, Refunding, reason); err != nil {
 		return err
 	}
+	// The bills were not credited: they are due again and can be paid anew.
+	if err := tx.ReleaseBills(ctx, o.ID); err != nil {
+		return err
+	}
 	now := s.now()
 	r := Refund{OutRefundNo: "RF" + o.OutTradeNo[2:], OrderID: o.ID, AmountFen: o.AmountFen,
 		Reason: reason, Status: refundRequested, CreatedAt: now, UpdatedAt: now}

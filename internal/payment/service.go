@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/risk"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
 
@@ -35,6 +36,7 @@ type Service struct {
 	core      Core
 	persons   Persons
 	rules     Rules
+	risk      risk.Rules
 	signer    *voucher.Signer
 	agency    func(region string) Agency
 	names     func(code string) string
@@ -52,8 +54,10 @@ type Deps struct {
 	Core      Core
 	Persons   Persons
 	Rules     Rules
-	Signer    *voucher.Signer
-	Agency    func(region string) Agency
+	// Risk are the hold rules; the zero value holds nothing.
+	Risk   risk.Rules
+	Signer *voucher.Signer
+	Agency func(region string) Agency
 	// InsuranceName names an aae140 insurance code for vouchers.
 	InsuranceName func(code string) string
 	Now           func() time.Time
@@ -71,7 +75,7 @@ func NewService(d Deps) *Service {
 		wake = func() {}
 	}
 	return &Service{
-		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, rules: d.Rules,
+		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, rules: d.Rules, risk: d.Risk,
 		signer: d.Signer, agency: d.Agency, names: d.InsuranceName, now: d.Now, random: d.Random, log: d.Log, wake: wake,
 		// WeChat Pay keeps a prepay_id for 2 hours; 30 minutes is long enough to
 		// pay and short enough that bills are not held hostage by abandoned orders.

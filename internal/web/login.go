@@ -72,6 +72,8 @@ func statusFor(err error) int {
 		return http.StatusServiceUnavailable
 	case apperr.Conflict:
 		return http.StatusConflict
+	case apperr.Refused:
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
 }

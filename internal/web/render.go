@@ -88,7 +88,7 @@ func (h *handler) pageError(w http.ResponseWriter, r *http.Request, p *identity.
 		}
 	}
 	status := map[apperr.Kind]int{apperr.Invalid: 400, apperr.Unauthorized: 401, apperr.Forbidden: 403, apperr.NotFound: 404,
-		apperr.Conflict: 409, apperr.RateLimited: 429, apperr.Unavailable: 503}[e.Kind]
+		apperr.Conflict: 409, apperr.RateLimited: 429, apperr.Unavailable: 503, apperr.Refused: 422}[e.Kind]
 	if status == 0 {
 		status = http.StatusInternalServerError
 		h.Log.ErrorContext(r.Context(), "page error", "path", r.URL.Path, "err", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/ledger"
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 )
 
@@ -80,4 +81,18 @@ func (x q) RefundForOrder(ctx context.Context, orderID string) (payment.Refund, 
 
 func (x q) RefundByOutRefundNo(ctx context.Context, no string) (payment.Refund, error) {
 	return scanRefund(x.db.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = ?`, no))
+}
+
+// PayerActivity implements payment.Tx for the risk rules. Paid means money
+// arrived: paid_at is set.
+func (x q) PayerActivity(ctx context.Context, payerID, exclude string, since time.Time) (payment.Activity, error) {
+	var a payment.Activity
+	var largest sql.NullInt64
+	err := x.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM orders WHERE payer_id = ?1 AND id <> ?2 AND paid_at >= ?3),
+		(SELECT count(DISTINCT person_id) FROM orders WHERE payer_id = ?1 AND (id = ?2 OR paid_at >= ?3)),
+		(SELECT max(amount_fen) FROM orders WHERE payer_id = ?1 AND id <> ?2 AND paid_at IS NOT NULL)`,
+		payerID, exclude, ms(since)).Scan(&a.PaidSince, &a.PayeesSince, &largest)
+	a.LargestBefore = money.Fen(largest.Int64)
+	return a, translate(err)
 }

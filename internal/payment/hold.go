@@ -1,0 +1,109 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/money"
+	"github.com/shebao-project/shebao/internal/risk"
+)
+
+// JobHoldExpire runs a hold's configured action when nobody decided in time.
+const JobHoldExpire = "payment.hold_expire"
+
+// Activity is a payer's recent paid orders, for the risk rules.
+type Activity struct {
+	PaidSince     int       // paid orders since the given time, this one excluded
+	PayeesSince   int       // distinct insured persons among them and this one
+	LargestBefore money.Fen // largest paid order before this one
+}
+
+// holdIfRisky assesses a just-paid order in the caller's transaction and
+// either holds it or sends it to posting.
+func (s *Service) holdIfRisky(ctx context.Context, tx Tx, o *Order) error {
+	act, err := tx.PayerActivity(ctx, o.PayerID, o.ID, s.now().Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("payment: payer activity: %w", err)
+	}
+	why := s.risk.Assess(risk.Facts{AmountFen: o.AmountFen, PaidLastDay: act.PaidSince,
+		PayeesLastDay: act.PayeesSince, TypicalFen: act.LargestBefore})
+	if len(why) == 0 {
+		return tx.EnqueueJob(ctx, jobs.Job{Kind: JobPost, Ref: o.ID, RunAt: s.now()})
+	}
+	o.HoldReason = "risk review: " + strings.Join(why, "; ")
+	o.HoldUntil = s.now().Add(s.risk.HoldFor)
+	if err := s.transition(ctx, tx, o, Held, o.HoldReason); err != nil {
+		return err
+	}
+	return tx.EnqueueJob(ctx, jobs.Job{Kind: JobHoldExpire, Ref: o.ID, RunAt: o.HoldUntil})
+}
+
+var errNotHeld = apperr.New(apperr.Conflict, "order_not_held",
+	"该订单不在冻结状态，无法执行此操作。", "This order is not on hold.")
+
+// ReleaseHold sends a held order on to posting. Releasing a released order
+// is not an error (idempotent); a refunded one cannot be released.
+func (s *Service) ReleaseHold(ctx context.Context, orderID, by, reason string) (Order, error) {
+	return s.decideHold(ctx, orderID, func(tx Tx, o *Order) error {
+		if err := s.transition(ctx, tx, o, Posting, fmt.Sprintf("hold released by %s: %s", by, reason)); err != nil {
+			return err
+		}
+		return tx.EnqueueJob(ctx, jobs.Job{Kind: JobPost, Ref: o.ID, RunAt: s.now()})
+	}, Posting, Credited)
+}
+
+// RefundHold gives a held order's money back. Idempotent likewise; a
+// released one cannot be refunded.
+func (s *Service) RefundHold(ctx context.Context, orderID, by, reason string) (Order, error) {
+	return s.decideHold(ctx, orderID, func(tx Tx, o *Order) error {
+		return s.startRefundTx(ctx, tx, o, fmt.Sprintf("hold refunded by %s: %s", by, reason))
+	}, Refunding, Refunded)
+}
+
+// decideHold applies act to a held order; an order already where the same
+// decision would have put it is returned unchanged.
+func (s *Service) decideHold(ctx context.Context, orderID string, act func(Tx, *Order) error, done ...State) (Order, error) {
+	var out Order
+	err := s.change(ctx, orderID, func(tx Tx, o *Order) error {
+		out = *o
+		for _, d := range done {
+			if o.State == d {
+				return nil
+			}
+		}
+		if o.State != Held {
+			return errNotHeld
+		}
+		o.HoldUntil = time.Time{}
+		if err := act(tx, o); err != nil {
+			return err
+		}
+		out = *o
+		return nil
+	})
+	if err == nil {
+		s.wake()
+	}
+	return out, err
+}
+
+// holdExpire runs the configured action on a hold nobody decided.
+func (s *Service) holdExpire(ctx context.Context, orderID string) error {
+	o, err := s.store.OrderByID(ctx, orderID)
+	if err != nil || o.State != Held || o.HoldUntil.IsZero() {
+		return err
+	}
+	if s.now().Before(o.HoldUntil) {
+		return jobs.RetryAt{At: o.HoldUntil}
+	}
+	if s.risk.ExpiryReleases {
+		_, err = s.ReleaseHold(ctx, orderID, "system", "hold expired")
+	} else {
+		_, err = s.RefundHold(ctx, orderID, "system", "hold expired")
+	}
+	return err
+}
