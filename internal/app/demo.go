@@ -9,6 +9,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/policy"
 	"github.com/shebao-project/shebao/internal/store"
@@ -207,6 +208,20 @@ func (c rules) PaidWith(region, personType, insurance, period string) string {
 		}
 	}
 	return ""
+}
+
+// ChannelLimits implements payment.Rules from the pack's channel limits.
+func (c rules) ChannelLimits(region, channel string, at time.Time) (money.Fen, money.Fen) {
+	v, err := c.p.RegionAt(region, policy.MonthOf(at.In(payment.Beijing())))
+	if err != nil {
+		return 0, 0
+	}
+	for _, ch := range v.Channels {
+		if ch.Code == channel {
+			return ch.PerPaymentFen, ch.PerDayFen
+		}
+	}
+	return 0, 0
 }
 
 func (c rules) ChannelAllowed(region, channel string, at time.Time) bool {

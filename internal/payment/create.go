@@ -66,6 +66,9 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if err := s.checkBinding(ctx, payer, bills); err != nil {
 		return nil, err
 	}
+	if err := s.checkLimits(ctx, payer, req.Channel, bills); err != nil {
+		return nil, err
+	}
 	prev, superseded, err := s.supersede(ctx, payer.ID, req.IdempotencyKey, bills)
 	if err != nil {
 		return nil, err

@@ -171,7 +171,12 @@ func (c counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-type rules struct{}
+// rules: WeChat Pay only; limits set per test (zero means none).
+type rules struct{ perPayment, perDay money.Fen }
+
+func (r rules) ChannelLimits(string, string, time.Time) (money.Fen, money.Fen) {
+	return r.perPayment, r.perDay
+}
 
 func (rules) ChannelAllowed(_, channel string, _ time.Time) bool { return channel == "wechatpay" }
 

@@ -170,6 +170,9 @@ type Store interface {
 	VoucherByID(ctx context.Context, id string) (voucher.Voucher, error)
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
 	RefundByOutRefundNo(ctx context.Context, outRefundNo string) (Refund, error)
+	// ChannelUsedSince sums the payer's orders on a channel created since a
+	// time that still count against a limit (not closed, failed or refunded).
+	ChannelUsedSince(ctx context.Context, payerID, channel string, since time.Time) (money.Fen, error)
 }
 
 // Tx is the storage payment needs inside one transaction.

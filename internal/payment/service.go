@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/risk"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -27,6 +28,9 @@ type Rules interface {
 	// as insurance for period (employee medical with pension, in regions that
 	// bind them), or "" when it may be paid alone.
 	PaidWith(region, personType, insurance, period string) string
+	// ChannelLimits are the channel's per-payment and per-day limits for one
+	// payer in the region; zero means no limit.
+	ChannelLimits(region, channel string, at time.Time) (perPayment, perDay money.Fen)
 }
 
 // Service runs orders through their life cycle.

@@ -14,6 +14,8 @@ import (
 )
 
 type recordData struct {
+	Plan       []planPart // when the bills due are over the channel's limits
+	Limits     payment.Limits
 	Region     *policy.RegionView
 	Enrolments []identity.Enrolment
 	Current    []billing.Bill
@@ -65,7 +67,55 @@ func (h *handler) recordData(r *http.Request, p *identity.Person) (*recordData, 
 			d.Channels = append(d.Channels, channelOption{c.Code, channelNames[c.Code]})
 		}
 	}
+	if len(d.Channels) > 0 {
+		if err := h.planFor(r, p, d, bills); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
+}
+
+// planPart is one payment of a split plan, as the page shows it.
+type planPart struct {
+	payment.Part
+	Selected bool
+}
+
+// planFor splits bills that are over the first channel's limits into
+// payments and pre-selects the first one: the person is offered a way to pay
+// everything, one payment at a time, instead of a refusal (seed §3, §5).
+func (h *handler) planFor(r *http.Request, p *identity.Person, d *recordData, bills []billing.Bill) error {
+	l, err := h.Payments.LimitsFor(r.Context(), p, d.Channels[0].Code)
+	if err != nil {
+		return err
+	}
+	d.Limits = l
+	if d.Total <= l.PerPaymentFen && l.UsedTodayFen+d.Total <= l.PerDayFen {
+		return nil
+	}
+	plan := payment.SplitPlan(bills, l)
+	for i, part := range plan {
+		d.Plan = append(d.Plan, planPart{Part: part, Selected: i == 0 && part.Day == 0})
+	}
+	return nil
+}
+
+// Preselected reports whether a bill is ticked when the page opens: all of
+// them, unless a split plan limits today's payment to its first part.
+func (d *recordData) Preselected(id string) bool {
+	if len(d.Plan) == 0 {
+		return true
+	}
+	for _, part := range d.Plan {
+		if part.Selected {
+			for _, b := range part.BillIDs {
+				if b == id {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // newKey is the idempotency key embedded in the pay form: submitting the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
@@ -45,6 +46,13 @@ var funcs = template.FuncMap{
 	"date":      func(t time.Time) string { return t.In(payment.Beijing()).Format("2006年1月2日") },
 	"state":     stateLabel,
 	"stamp":     stamp,
+	"pick":      func(b billing.Bill, checked bool) billChoice { return billChoice{b, checked} },
+}
+
+// billChoice is a bill on the pay form and whether it starts ticked.
+type billChoice struct {
+	Bill    billing.Bill
+	Checked bool
 }
 
 // page is what every template receives.

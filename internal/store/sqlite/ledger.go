@@ -96,3 +96,13 @@ func (x q) PayerActivity(ctx context.Context, payerID, exclude string, since tim
 	a.LargestBefore = money.Fen(largest.Int64)
 	return a, translate(err)
 }
+
+// ChannelUsedSince implements payment.Store for the daily limits.
+func (x q) ChannelUsedSince(ctx context.Context, payerID, channel string, since time.Time) (money.Fen, error) {
+	var v int64
+	err := x.db.QueryRowContext(ctx, `SELECT coalesce(sum(amount_fen), 0) FROM orders
+		WHERE payer_id = ? AND channel = ? AND created_at >= ?
+		AND state IN ('created', 'awaiting_payment', 'paid', 'posting', 'credited', 'held')`,
+		payerID, channel, ms(since)).Scan(&v)
+	return money.Fen(v), translate(err)
+}

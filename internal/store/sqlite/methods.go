@@ -9,6 +9,7 @@ import (
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -176,3 +177,8 @@ func (d *DB) AuditOrders(ctx context.Context, fn func(audit.OrderFacts) error) e
 }
 
 var _ audit.Store = (*DB)(nil)
+
+// ChannelUsedSince implements payment.Store.
+func (d *DB) ChannelUsedSince(ctx context.Context, payerID, channel string, since time.Time) (money.Fen, error) {
+	return d.reader().ChannelUsedSince(ctx, payerID, channel, since)
+}
