@@ -119,11 +119,14 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 	})
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire} {
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile} {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
 	if err := a.seedDemo(ctx); err != nil {
 		return fmt.Errorf("app: demo data: %w", err)
+	}
+	if err := a.Payments.ScheduleReconciliation(ctx); err != nil {
+		return fmt.Errorf("app: schedule reconciliation: %w", err)
 	}
 	a.handler = a.routes()
 	return nil

@@ -39,6 +39,20 @@ type Provider interface {
 	QueryRefund(ctx context.Context, outRefundNo string) (*RefundStatus, error)
 	// ParseRefundNotification verifies and decrypts a refund notification.
 	ParseRefundNotification(ctx context.Context, r *http.Request) (*RefundStatus, string, error)
+	// TradeBill downloads the provider's record of one day's trades (date
+	// YYYY-MM-DD, Beijing time): nil when there was no trade.
+	TradeBill(ctx context.Context, date string) ([]BillRow, error)
+}
+
+// BillRow is one line of a provider's daily trade bill.
+type BillRow struct {
+	At            time.Time
+	OutTradeNo    string
+	TransactionID string
+	State         string // SUCCESS for a payment, REFUND for a refund
+	AmountFen     money.Fen
+	OutRefundNo   string
+	RefundFen     money.Fen
 }
 
 // RefundRequest is a full refund of an order.
@@ -170,6 +184,10 @@ type Store interface {
 	VoucherByID(ctx context.Context, id string) (voucher.Voucher, error)
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
 	RefundByOutRefundNo(ctx context.Context, outRefundNo string) (Refund, error)
+	// OrdersPaidBetween lists a channel's orders whose payment arrived in [from, to).
+	OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]Order, error)
+	// RecordDiff stores a reconciliation difference (the same one twice is kept once).
+	RecordDiff(ctx context.Context, d Diff, at time.Time) error
 	// ChannelUsedSince sums the payer's orders on a channel created since a
 	// time that still count against a limit (not closed, failed or refunded).
 	ChannelUsedSince(ctx context.Context, payerID, channel string, since time.Time) (money.Fen, error)
@@ -192,6 +210,8 @@ type Tx interface {
 	// InsertNotification records a notification id; store.ErrConflict if seen.
 	InsertNotification(ctx context.Context, provider, id, eventType, outTradeNo string, at time.Time) error
 	EnqueueJob(ctx context.Context, j jobs.Job) error
+	// EnqueueJobOnce enqueues j unless a job of the same kind and ref exists.
+	EnqueueJobOnce(ctx context.Context, j jobs.Job) error
 	InsertVoucher(ctx context.Context, v voucher.Voucher) error
 	// NextSequence returns the next value of a named counter (fiscal receipt numbers).
 	NextSequence(ctx context.Context, name string) (int64, error)

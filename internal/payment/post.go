@@ -26,6 +26,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.refund(ctx, j.Ref)
 	case JobHoldExpire:
 		return s.holdExpire(ctx, j.Ref)
+	case JobReconcile:
+		return s.reconcileJob(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }

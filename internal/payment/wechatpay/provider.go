@@ -51,11 +51,12 @@ type Config struct {
 
 // Provider implements payment.Provider for WeChat Pay.
 type Provider struct {
-	cfg     Config
-	client  *core.Client
-	jsapi   jsapi.JsapiApiService
-	refunds refunddomestic.RefundsApiService
-	notify  *notify.Handler
+	cfg      Config
+	client   *core.Client
+	download *core.Client // no validator: bill files are not signed
+	jsapi    jsapi.JsapiApiService
+	refunds  refunddomestic.RefundsApiService
+	notify   *notify.Handler
 }
 
 // New builds the SDK client. It does not call WeChat Pay.
@@ -86,11 +87,17 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay: client: %w", err)
 	}
+	download, err := core.NewClient(ctx,
+		option.WithMerchantCredential(cfg.MchID, cfg.MerchantSerial, cfg.MerchantKey),
+		option.WithoutValidator(), option.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("wechatpay: download client: %w", err)
+	}
 	h, err := notify.NewRSANotifyHandler(cfg.APIv3Key, verifiers.NewSHA256WithRSAPubkeyVerifier(cfg.PublicKeyID, *cfg.PublicKey))
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay: notify handler: %w", err)
 	}
-	return &Provider{cfg: cfg, client: client, jsapi: jsapi.JsapiApiService{Client: client},
+	return &Provider{cfg: cfg, client: client, download: download, jsapi: jsapi.JsapiApiService{Client: client},
 		refunds: refunddomestic.RefundsApiService{Client: client}, notify: h}, nil
 }
 

@@ -64,3 +64,12 @@ func (x q) PendingJobs(ctx context.Context) (map[string]int, error) {
 	}
 	return out, translate(rows.Err())
 }
+
+// EnqueueJobOnce inserts a job unless one of the same kind and ref exists
+// (done or not), for jobs that must be scheduled exactly once per key.
+func (x q) EnqueueJobOnce(ctx context.Context, j jobs.Job) error {
+	_, err := x.db.ExecContext(ctx, `INSERT INTO jobs (kind, ref, run_at, created_at)
+		SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = ? AND ref = ?)`,
+		j.Kind, j.Ref, ms(j.RunAt), ms(j.RunAt), j.Kind, j.Ref)
+	return translate(err)
+}

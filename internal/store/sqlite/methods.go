@@ -182,3 +182,15 @@ var _ audit.Store = (*DB)(nil)
 func (d *DB) ChannelUsedSince(ctx context.Context, payerID, channel string, since time.Time) (money.Fen, error) {
 	return d.reader().ChannelUsedSince(ctx, payerID, channel, since)
 }
+
+// Reconciliation.
+
+func (d *DB) OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]payment.Order, error) {
+	return d.reader().OrdersPaidBetween(ctx, channel, from, to)
+}
+func (d *DB) RecordDiff(ctx context.Context, diff payment.Diff, at time.Time) error {
+	return d.writer().RecordDiff(ctx, diff, at)
+}
+func (d *DB) OpenDiffs(ctx context.Context, limit int) ([]payment.Diff, error) {
+	return d.reader().OpenDiffs(ctx, limit)
+}

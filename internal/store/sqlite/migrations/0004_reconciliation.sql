@@ -1,0 +1,14 @@
+-- 0004: differences found by reconciling our orders with the provider's
+-- daily trade bill, with the reason and the action taken or needed.
+CREATE TABLE recon_diffs (
+    channel      TEXT NOT NULL,
+    bill_date    TEXT NOT NULL,
+    out_trade_no TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    detail       TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    resolved     INTEGER NOT NULL DEFAULT 0,
+    found_at     INTEGER NOT NULL,
+    PRIMARY KEY (channel, bill_date, out_trade_no, kind)
+);
+CREATE INDEX recon_diffs_open ON recon_diffs (resolved, found_at);
