@@ -29,6 +29,12 @@ func (s *Service) DueBills(ctx context.Context, personID string) ([]billing.Bill
 	return due, nil
 }
 
+// Bills lists all of the person's bills, paid and due, by period: the
+// contribution history (缴费记录).
+func (s *Service) Bills(ctx context.Context, personID string) ([]billing.Bill, error) {
+	return s.store.BillsForPerson(ctx, personID)
+}
+
 // Orders lists the orders the person paid or was paid for, newest first.
 func (s *Service) Orders(ctx context.Context, personID string, limit int) ([]Order, error) {
 	return s.store.OrdersForPerson(ctx, personID, limit)
