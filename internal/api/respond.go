@@ -62,7 +62,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	status := statusOf[e.Kind]
 	level := slog.LevelInfo
-	if status >= 500 {
+	if status >= 500 && r.Context().Err() == nil { // a client that went away is not our failure
 		level = slog.LevelError
 	}
 	h.Log.Log(r.Context(), level, "api error", "method", r.Method, "path", r.URL.Path, "status", status, "code", e.Code, "err", err)

@@ -139,6 +139,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	if a.sandbox != nil {
 		mux.Handle("/sandbox/", a.sandbox.handler())
+		mux.Handle("POST /sandbox/population", &population{a: a})
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://")})

@@ -22,6 +22,8 @@ const usage = `shebao — pay social insurance contributions online (社保缴�
 Usage:
   shebao [serve] [flags]     run the platform (default command)
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
+  shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
+                             drive simulated citizens through the whole flow and print throughput and latencies
   shebao quote < req.json    price contributions: the POST /api/v1/quotes request on stdin, its response on stdout
   shebao estimate < req.json estimate a pension: the POST /api/v1/pension-estimates request on stdin
   shebao help                show this help
@@ -61,6 +63,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "audit":
 		return runAudit(args, stdout, stderr)
+	case "loadtest":
+		return runLoadtest(args, stdout, stderr)
 	case "quote", "estimate":
 		return runPolicyCommand(cmd, stdin, stdout, stderr, time.Now)
 	case "help", "-h", "--help":

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -53,12 +54,13 @@ type Runner struct {
 	wake     chan struct{}
 	poll     time.Duration
 	lease    time.Duration
+	workers  int
 }
 
 // NewRunner builds a runner; register handlers before Run.
 func NewRunner(s Store, now func() time.Time, log *slog.Logger) *Runner {
 	return &Runner{store: s, handlers: map[string]Handler{}, now: now, log: log,
-		wake: make(chan struct{}, 1), poll: time.Second, lease: 2 * time.Minute}
+		wake: make(chan struct{}, 1), poll: time.Second, lease: 2 * time.Minute, workers: 8}
 }
 
 // Handle registers the handler for a job kind.
@@ -73,12 +75,37 @@ func (r *Runner) Wake() {
 	}
 }
 
-// Run works until ctx is done.
+// Run works until ctx is done, running up to workers jobs at once: jobs
+// wait mostly on outside parties (the core system, the provider), so one at
+// a time would leave the machine idle.
 func (r *Runner) Run(ctx context.Context) {
 	t := time.NewTicker(r.poll)
 	defer t.Stop()
+	slots := make(chan struct{}, r.workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
-		for r.RunDue(ctx) > 0 && ctx.Err() == nil {
+		for free := r.workers - len(slots); free > 0 && ctx.Err() == nil; free = r.workers - len(slots) {
+			jobs, err := r.store.ClaimJobs(ctx, r.now(), r.lease, free)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.log.ErrorContext(ctx, "claim jobs", "err", err)
+				}
+				break
+			}
+			for _, j := range jobs {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r.runOne(ctx, j)
+					<-slots
+					r.Wake() // a slot is free: look for more
+				}()
+			}
+			if len(jobs) < free {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/shebao-project/shebao/internal/money"
+import (
+	"sync"
+
+	"github.com/shebao-project/shebao/internal/money"
+)
 
 // The YAML shape of a policy pack, policies/<region>/<effective_from>.yaml.
 // Rates are strings ("0.20") so that they stay exact and a bad one is reported
@@ -98,6 +102,10 @@ type pack struct {
 	rounding   money.Rounding
 	insurances map[string]*insurance
 	order      []string // insurance codes in file order
+	// viewOnce builds the pack's RegionView once: packs never change after
+	// loading, and every order asks for channels and bindings several times.
+	viewOnce   sync.Once
+	viewCached *RegionView
 }
 
 // rate is a parsed rate with its source.

@@ -80,7 +80,8 @@ type InsuranceView struct {
 	Verified        bool             `json:"verified"` // every figure of this type is officially sourced
 }
 
-// RegionAt describes region code in month m.
+// RegionAt describes region code in month m. The view is shared between
+// callers and must be treated as read-only.
 func (e *Engine) RegionAt(code string, m Month) (*RegionView, error) {
 	r, err := e.region(code, "region")
 	if err != nil {
@@ -90,7 +91,8 @@ func (e *Engine) RegionAt(code string, m Month) (*RegionView, error) {
 	if pk == nil {
 		return nil, e.noPolicy(r, m.String(), "month")
 	}
-	return pk.view(), nil
+	pk.viewOnce.Do(func() { pk.viewCached = pk.view() })
+	return pk.viewCached, nil
 }
 
 func (pk *pack) view() *RegionView {

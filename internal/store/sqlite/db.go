@@ -29,8 +29,10 @@ var migrations embed.FS
 
 // DB is an open shebao database.
 type DB struct {
-	w *sql.DB // exactly one connection: all writes
-	r *sql.DB // read-only pool
+	w  *sql.DB // exactly one connection: all writes
+	r  *sql.DB // read-only pool
+	ws *stmtCache
+	rs *stmtCache
 }
 
 // pragmas, in the order they are applied to every connection:
@@ -80,11 +82,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	db.ws, db.rs = newStmtCache(w), newStmtCache(r)
 	return db, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.ws.close()
+	d.rs.close()
 	return errors.Join(d.r.Close(), d.w.Close())
 }
 

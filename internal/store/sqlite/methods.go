@@ -17,8 +17,8 @@ import (
 // The DB's methods route reads to the read pool and single-statement writes
 // to the writer; multi-statement writes go through a transaction.
 
-func (d *DB) reader() q { return q{d.r} }
-func (d *DB) writer() q { return q{d.w} }
+func (d *DB) reader() q { return q{cached{c: d.rs}} }
+func (d *DB) writer() q { return q{cached{c: d.ws}} }
 
 // Identity.
 
@@ -125,7 +125,9 @@ func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 
 // InTx runs fn in one write transaction.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	return d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{tx}}) })
+	err := d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{cached{c: d.ws, tx: tx}}}) })
+	d.ws.preparePending(ctx)
+	return err
 }
 
 // Payments adapts the DB to payment.Store.

@@ -1,0 +1,145 @@
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// client speaks the public API and the demo sandboxes, as a citizen's app would.
+type client struct {
+	base string
+	hc   *http.Client
+}
+
+func (c *client) do(ctx context.Context, method, path, token string, hdr map[string]string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// citizen runs one person's payment from SMS code to vouchers, timing each step.
+func (c *client) citizen(ctx context.Context, phone string, rec *recorder) bool {
+	step := func(name string, f func() error) bool {
+		start := time.Now()
+		if err := f(); err != nil {
+			if ctx.Err() == nil { // the run ending is not the server failing
+				rec.fail(name)
+			}
+			return false
+		}
+		rec.ok(name, time.Since(start))
+		return true
+	}
+	var token string
+	var bills struct {
+		Bills []struct {
+			ID string `json:"id"`
+		} `json:"bills"`
+	}
+	var order struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+		Pay   struct {
+			PrepayID string `json:"prepay_id"`
+		} `json:"pay"`
+	}
+	return step("sms_code", func() error {
+		return c.do(ctx, "POST", "/api/v1/auth/sms-codes", "", nil, map[string]string{"phone": phone}, nil)
+	}) && step("login", func() error {
+		var box struct {
+			Messages []struct {
+				Code string `json:"code"`
+			} `json:"messages"`
+		}
+		if err := c.do(ctx, "GET", "/sandbox/sms?phone="+url.QueryEscape(phone), "", nil, nil, &box); err != nil || len(box.Messages) == 0 {
+			return fmt.Errorf("no code: %v", err)
+		}
+		var s struct {
+			Token string `json:"token"`
+		}
+		err := c.do(ctx, "POST", "/api/v1/auth/sessions", "", nil,
+			map[string]string{"method": "sms", "phone": phone, "code": box.Messages[len(box.Messages)-1].Code}, &s)
+		token = s.Token
+		return err
+	}) && step("bills", func() error {
+		if err := c.do(ctx, "GET", "/api/v1/me/bills", token, nil, nil, &bills); err != nil || len(bills.Bills) == 0 {
+			return fmt.Errorf("no bills: %v", err)
+		}
+		return nil
+	}) && step("order", func() error {
+		ids := make([]string, len(bills.Bills))
+		for i, b := range bills.Bills {
+			ids[i] = b.ID
+		}
+		return c.do(ctx, "POST", "/api/v1/orders", token, map[string]string{"Idempotency-Key": "load-" + phone},
+			map[string]any{"bill_ids": ids, "channel": "wechatpay"}, &order)
+	}) && step("pay", func() error {
+		return c.do(ctx, "POST", "/sandbox/wechatpay/cashier/"+url.PathEscape(order.Pay.PrepayID), "", nil,
+			map[string]string{"outcome": "success"}, nil)
+	}) && step("credited", func() error {
+		deadline := time.Now().Add(30 * time.Second)
+		for wait := 5 * time.Millisecond; ; wait = min(wait*2, 200*time.Millisecond) {
+			if err := c.do(ctx, "GET", "/api/v1/orders/"+order.ID, token, nil, nil, &order); err != nil {
+				return err
+			}
+			if order.State == "credited" {
+				return nil
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return fmt.Errorf("order %s still %s", order.ID, order.State)
+			}
+			time.Sleep(wait)
+		}
+	}) && step("vouchers", func() error {
+		var v struct {
+			Vouchers []json.RawMessage `json:"vouchers"`
+		}
+		if err := c.do(ctx, "GET", "/api/v1/orders/"+order.ID+"/vouchers", token, nil, nil, &v); err != nil {
+			return err
+		}
+		if len(v.Vouchers) != 3 {
+			return fmt.Errorf("%d vouchers", len(v.Vouchers))
+		}
+		return nil
+	})
+}

@@ -1,0 +1,195 @@
+// Package loadtest drives simulated citizens through the whole payment flow
+// (SMS code, login, bills, order, sandbox payment, notification, posting,
+// vouchers) against a running shebao in demo mode, and reports throughput,
+// per-step latency percentiles and errors, next to the limit that the
+// signatures alone put on throughput on the same machine.
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config of a run.
+type Config struct {
+	URL      string        // the server, in demo mode
+	Citizens int           // simulated citizens working at once
+	Duration time.Duration // stop after this long (0: run Count orders)
+	Count    int           // stop after this many orders (0: run for Duration)
+	Region   string        // where the simulated people live
+	Progress io.Writer     // a progress line while running; nil for none
+	// Memory, if set, reports the server's memory now (in-process runs).
+	Memory func() uint64
+	// SignatureSample is how long the signature-limit measurement runs
+	// (default 2 s).
+	SignatureSample time.Duration
+}
+
+// Summary is what a run measured.
+type Summary struct {
+	Orders                int                  `json:"orders"`
+	Seconds               float64              `json:"seconds"`
+	OrdersPerSecond       float64              `json:"orders_per_second"`
+	SignatureLimitPerSec  float64              `json:"signature_limit_orders_per_second"`
+	RatioToSignatureLimit float64              `json:"ratio_to_signature_limit"`
+	P99MS                 float64              `json:"p99_ms"`
+	Errors                int                  `json:"errors"`
+	ErrorsByStep          map[string]int       `json:"errors_by_step"`
+	Steps                 map[string]StepStats `json:"steps"`
+	PeakMemoryBytes       uint64               `json:"peak_memory_bytes,omitempty"`
+	Citizens              int                  `json:"citizens"`
+}
+
+// Run performs a load test.
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
+	if cfg.Citizens <= 0 || (cfg.Duration <= 0 && cfg.Count <= 0) {
+		return nil, fmt.Errorf("loadtest: set citizens and a duration or a count")
+	}
+	sample := cfg.SignatureSample
+	if sample <= 0 {
+		sample = 2 * time.Second
+	}
+	limit := SignatureLimit(ctx, sample)
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Citizens * 2}}
+	c := &client{base: strings.TrimRight(cfg.URL, "/"), hc: hc}
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	// People are registered before the clock starts (a pool), and topped up
+	// in the background if the run outlasts it: registering people is the
+	// agency's enrolment work, not part of paying.
+	initial := cfg.Count
+	if initial <= 0 {
+		initial = cfg.Citizens * 25
+	}
+	phones, err := population(ctx, c, cfg.Region, initial, cfg.Count)
+	if err != nil {
+		return nil, err
+	}
+	rec := newRecorder()
+	var done, failed atomic.Int64
+	var peak atomic.Uint64
+	stop := watch(ctx, cfg, &done, &failed, &peak)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range cfg.Citizens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for phone := range phones {
+				if ctx.Err() != nil {
+					return
+				}
+				if c.citizen(ctx, phone, rec) {
+					done.Add(1)
+				} else if ctx.Err() == nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	stop()
+	steps, errs, p99 := rec.stats()
+	s := &Summary{Orders: int(done.Load()), Seconds: elapsed.Seconds(), SignatureLimitPerSec: limit,
+		P99MS: p99, Errors: int(failed.Load()), ErrorsByStep: errs, Steps: steps, PeakMemoryBytes: peak.Load(), Citizens: cfg.Citizens}
+	s.OrdersPerSecond = float64(s.Orders) / elapsed.Seconds()
+	if limit > 0 {
+		s.RatioToSignatureLimit = s.OrdersPerSecond / limit
+	}
+	return s, nil
+}
+
+// population yields phone numbers of fresh demo people with bills due: the
+// first `initial` registered before it returns, then more in batches as the
+// run needs them (count 0: without end).
+func population(ctx context.Context, c *client, region string, initial, count int) (<-chan string, error) {
+	fetch := func(n int) ([]string, error) {
+		var res struct {
+			Phones []string `json:"phones"`
+		}
+		err := c.do(ctx, "POST", "/sandbox/population", "", nil, map[string]any{"count": n, "region": region}, &res)
+		return res.Phones, err
+	}
+	var pool []string
+	for len(pool) < initial {
+		batch, err := fetch(min(500, initial-len(pool)))
+		if err != nil {
+			return nil, fmt.Errorf("loadtest: registering people (is the server in demo mode?): %w", err)
+		}
+		pool = append(pool, batch...)
+	}
+	out := make(chan string, 256)
+	go func() {
+		defer close(out)
+		sent := 0
+		for count <= 0 || sent < count {
+			if len(pool) == 0 {
+				batch, err := fetch(200)
+				if err != nil {
+					return
+				}
+				pool = batch
+			}
+			select {
+			case out <- pool[0]:
+				pool = pool[1:]
+				sent++
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// watch prints a progress line each second and samples memory.
+func watch(ctx context.Context, cfg Config, done, failed *atomic.Int64, peak *atomic.Uint64) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			if cfg.Memory != nil {
+				if m := cfg.Memory(); m > peak.Load() {
+					peak.Store(m)
+				}
+			}
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "\r%s %6d orders  %4d errors  %6.1f s", bar(done.Load(), cfg, time.Since(start)), done.Load(), failed.Load(), time.Since(start).Seconds())
+			}
+			select {
+			case <-ctx.Done():
+				if cfg.Progress != nil {
+					fmt.Fprintln(cfg.Progress)
+				}
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-finished }
+}
+
+func bar(done int64, cfg Config, elapsed time.Duration) string {
+	frac := 0.0
+	if cfg.Count > 0 {
+		frac = float64(done) / float64(cfg.Count)
+	} else if cfg.Duration > 0 {
+		frac = elapsed.Seconds() / cfg.Duration.Seconds()
+	}
+	n := int(min(frac, 1) * 30)
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", 30-n) + "]"
+}
