@@ -305,8 +305,9 @@ func TestPaidAfterClose(t *testing.T) {
 	h.settle(t, o.Order.OutTradeNo, 1)
 	_, err := h.svc.CloseOrder(h.ctx, h.person.ID, o.Order.ID)
 	wantCode(t, err, apperr.Conflict, "order_already_paid")
-	if s := h.order(t, o.Order.ID).State; s != payment.Paid {
-		t.Fatalf("after the provider said ORDERPAID the order is %s, want paid", s)
+	// The payment is recorded at once and queued for the core system.
+	if s := h.order(t, o.Order.ID).State; s != payment.Posting {
+		t.Fatalf("after the provider said ORDERPAID the order is %s, want posting", s)
 	}
 	h.drain(t)
 	checkOrder(t, h, o.Order.ID, credited)
