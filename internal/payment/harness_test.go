@@ -195,7 +195,7 @@ func insuranceName(code string) string {
 	return map[string]string{"110": "企业职工基本养老保险", "310": "职工基本医疗保险"}[code]
 }
 
-func newHarness(t *testing.T, opts ...func(*payment.Deps)) *harness {
+func newHarness(t testing.TB, opts ...func(*payment.Deps)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	dir := t.TempDir()
@@ -298,7 +298,7 @@ func (h *harness) serveNotify(w http.ResponseWriter, r *http.Request) {
 
 // register makes insured person n (Beijing, flexible worker) with a valid
 // GB 11643 ID number and an openid.
-func (h *harness) register(t *testing.T, n int) *identity.Person {
+func (h *harness) register(t testing.TB, n int) *identity.Person {
 	t.Helper()
 	first17 := fmt.Sprintf("110105198503%02d451", n)
 	check, ok := identity.IDCheckDigit(first17)
@@ -315,7 +315,7 @@ func (h *harness) register(t *testing.T, n int) *identity.Person {
 	return p
 }
 
-func (h *harness) bill(t *testing.T, personID, insurance, per string, amount money.Fen) string {
+func (h *harness) bill(t testing.TB, personID, insurance, per string, amount money.Fen) string {
 	t.Helper()
 	id := fmt.Sprintf("bil_%s_%s_%s", personID, insurance, per)
 	err := h.db.InsertBill(h.ctx, billing.Bill{ID: id, PersonID: personID, Insurance: insurance, Period: per,
@@ -331,7 +331,7 @@ func (h *harness) create(key string, billIDs ...string) (*payment.OrderWithPay, 
 	return h.svc.CreateOrder(h.ctx, h.person, payment.CreateOrderRequest{BillIDs: billIDs, Channel: "wechatpay", IdempotencyKey: key})
 }
 
-func (h *harness) mustCreate(t *testing.T, key string, billIDs ...string) *payment.OrderWithPay {
+func (h *harness) mustCreate(t testing.TB, key string, billIDs ...string) *payment.OrderWithPay {
 	t.Helper()
 	o, err := h.create(key, billIDs...)
 	if err != nil {
@@ -345,19 +345,19 @@ func (h *harness) mustCreate(t *testing.T, key string, billIDs ...string) *payme
 
 // cashier simulates the payer's choice in WeChat's payment sheet and returns
 // the sandbox's HTTP status.
-func (h *harness) cashier(t *testing.T, prepayID, outcome string) int {
+func (h *harness) cashier(t testing.TB, prepayID, outcome string) int {
 	t.Helper()
 	return h.post(t, h.wxURL+"/cashier/"+prepayID, map[string]string{"outcome": outcome})
 }
 
-func (h *harness) pay(t *testing.T, prepayID string) {
+func (h *harness) pay(t testing.TB, prepayID string) {
 	t.Helper()
 	if st := h.cashier(t, prepayID, "success"); st != http.StatusOK {
 		t.Fatalf("cashier success: status %d", st)
 	}
 }
 
-func (h *harness) post(t *testing.T, url string, v any) int {
+func (h *harness) post(t testing.TB, url string, v any) int {
 	t.Helper()
 	body, _ := json.Marshal(v)
 	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
@@ -369,14 +369,14 @@ func (h *harness) post(t *testing.T, url string, v any) int {
 	return resp.StatusCode
 }
 
-func (h *harness) coreDown(t *testing.T, down bool) {
+func (h *harness) coreDown(t testing.TB, down bool) {
 	t.Helper()
 	if st := h.post(t, h.coreURL+"/control/faults", coresandbox.Faults{Down: down}); st != http.StatusOK {
 		t.Fatalf("core faults: status %d", st)
 	}
 }
 
-func (h *harness) wxFaults(t *testing.T, f wxsandbox.Faults) {
+func (h *harness) wxFaults(t testing.TB, f wxsandbox.Faults) {
 	t.Helper()
 	if err := h.wx.SetFaults(f); err != nil {
 		t.Fatal(err)
@@ -385,7 +385,7 @@ func (h *harness) wxFaults(t *testing.T, f wxsandbox.Faults) {
 
 // settle waits until the sandbox has finished every delivery for the order
 // (acknowledged or given up) and at least want deliveries exist.
-func (h *harness) settle(t *testing.T, outTradeNo string, want int) {
+func (h *harness) settle(t testing.TB, outTradeNo string, want int) {
 	t.Helper()
 	h.waitFor(t, "deliveries for "+outTradeNo, func() bool {
 		n := 0
@@ -402,7 +402,7 @@ func (h *harness) settle(t *testing.T, outTradeNo string, want int) {
 	})
 }
 
-func (h *harness) waitFor(t *testing.T, what string, ok func() bool) {
+func (h *harness) waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !ok() {
@@ -414,7 +414,7 @@ func (h *harness) waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 // drain runs due jobs until none is left due at the current clock.
-func (h *harness) drain(t *testing.T) {
+func (h *harness) drain(t testing.TB) {
 	t.Helper()
 	for i := 0; h.runner.RunDue(h.ctx) > 0; i++ {
 		if i == 20 {
@@ -423,7 +423,7 @@ func (h *harness) drain(t *testing.T) {
 	}
 }
 
-func (h *harness) order(t *testing.T, id string) payment.Order {
+func (h *harness) order(t testing.TB, id string) payment.Order {
 	t.Helper()
 	o, err := h.svc.OrderFor(h.ctx, h.person.ID, id)
 	if err != nil {
@@ -432,7 +432,7 @@ func (h *harness) order(t *testing.T, id string) payment.Order {
 	return o
 }
 
-func (h *harness) bills(t *testing.T, ids ...string) []billing.Bill {
+func (h *harness) bills(t testing.TB, ids ...string) []billing.Bill {
 	t.Helper()
 	bs, err := h.db.BillsByIDs(h.ctx, ids)
 	if err != nil || len(bs) != len(ids) {
@@ -445,7 +445,7 @@ func (h *harness) bills(t *testing.T, ids ...string) []billing.Bill {
 // outTradeNo claiming total fen were paid, encrypted with the APIv3 key and
 // signed with the sandbox's platform key (which the test holds), exactly as
 // WeChat Pay would send it. With badSig the signature is over other bytes.
-func (h *harness) forgedNotification(t *testing.T, outTradeNo string, total int64, badSig bool) *http.Request {
+func (h *harness) forgedNotification(t testing.TB, outTradeNo string, total int64, badSig bool) *http.Request {
 	t.Helper()
 	now := time.Now()
 	suffix := rand.Text()[:10]

@@ -25,7 +25,7 @@ type Activity struct {
 // holdIfRisky assesses a just-paid order in the caller's transaction and
 // either holds it or sends it to posting.
 func (s *Service) holdIfRisky(ctx context.Context, tx Tx, o *Order) error {
-	act, err := tx.PayerActivity(ctx, o.PayerID, o.ID, s.now().Add(-24*time.Hour))
+	act, err := tx.PayerActivity(ctx, o.PayerID, o.PersonID, o.ID, s.now().Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("payment: payer activity: %w", err)
 	}

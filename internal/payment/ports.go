@@ -219,7 +219,7 @@ type Tx interface {
 	// kind twice is store.ErrConflict.
 	RecordPosting(ctx context.Context, p ledger.Posting, at time.Time) error
 	// PayerActivity summarises the payer's other paid orders since a time.
-	PayerActivity(ctx context.Context, payerID, excludeOrder string, since time.Time) (Activity, error)
+	PayerActivity(ctx context.Context, payerID, personID, excludeOrder string, since time.Time) (Activity, error)
 	InsertRefund(ctx context.Context, r Refund) error
 	UpdateRefund(ctx context.Context, r Refund) error
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)

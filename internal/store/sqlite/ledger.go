@@ -84,17 +84,34 @@ func (x q) RefundByOutRefundNo(ctx context.Context, no string) (payment.Refund, 
 }
 
 // PayerActivity implements payment.Tx for the risk rules. Paid means money
-// arrived: paid_at is set.
-func (x q) PayerActivity(ctx context.Context, payerID, exclude string, since time.Time) (payment.Activity, error) {
+// arrived: paid_at is set. Each query is a range on orders(payer_id, paid_at).
+func (x q) PayerActivity(ctx context.Context, payerID, personID, exclude string, since time.Time) (payment.Activity, error) {
 	var a payment.Activity
 	var largest sql.NullInt64
-	err := x.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM orders WHERE payer_id = ?1 AND id <> ?2 AND paid_at >= ?3),
-		(SELECT count(DISTINCT person_id) FROM orders WHERE payer_id = ?1 AND (id = ?2 OR paid_at >= ?3)),
-		(SELECT max(amount_fen) FROM orders WHERE payer_id = ?1 AND id <> ?2 AND paid_at IS NOT NULL)`,
-		payerID, exclude, ms(since)).Scan(&a.PaidSince, &a.PayeesSince, &largest)
+	err := x.db.QueryRowContext(ctx, `SELECT count(*), max(amount_fen) FROM orders
+		WHERE payer_id = ? AND paid_at >= 0 AND id <> ?`, payerID, exclude).Scan(new(int), &largest)
+	if err != nil {
+		return a, translate(err)
+	}
 	a.LargestBefore = money.Fen(largest.Int64)
-	return a, translate(err)
+	rows, err := x.db.QueryContext(ctx, `SELECT id, person_id FROM orders WHERE payer_id = ? AND paid_at >= ?`, payerID, ms(since))
+	if err != nil {
+		return a, translate(err)
+	}
+	defer rows.Close()
+	payees := map[string]bool{personID: true}
+	for rows.Next() {
+		var id, person string
+		if err := rows.Scan(&id, &person); err != nil {
+			return a, translate(err)
+		}
+		if id != exclude {
+			a.PaidSince++
+			payees[person] = true
+		}
+	}
+	a.PayeesSince = len(payees)
+	return a, translate(rows.Err())
 }
 
 // ChannelUsedSince implements payment.Store for the daily limits.

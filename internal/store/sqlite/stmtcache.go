@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache keeps one prepared statement per SQL text and pool. Parsing SQL
@@ -16,6 +17,7 @@ type stmtCache struct {
 	mu      sync.RWMutex
 	byQ     map[string]*sql.Stmt
 	pending map[string]bool // seen inside a transaction, to prepare once the connection is free
+	waiting atomic.Bool     // pending is not empty: lets the common case skip the lock
 }
 
 func newStmtCache(pool *sql.DB) *stmtCache {
@@ -36,6 +38,7 @@ func (c *stmtCache) want(query string) {
 	c.mu.Lock()
 	if c.byQ[query] == nil {
 		c.pending[query] = true
+		c.waiting.Store(true)
 	}
 	c.mu.Unlock()
 }
@@ -43,7 +46,11 @@ func (c *stmtCache) want(query string) {
 // preparePending prepares the statements met in transactions; the caller
 // holds no connection of the pool.
 func (c *stmtCache) preparePending(ctx context.Context) {
+	if !c.waiting.Load() {
+		return
+	}
 	c.mu.Lock()
+	c.waiting.Store(false)
 	var qs []string
 	for q := range c.pending {
 		qs = append(qs, q)
