@@ -51,7 +51,7 @@ type App struct {
 	Billing   *billing.Service
 	Policy    *policy.Engine
 	runner    *jobs.Runner
-	sandbox   *sandbox
+	outside   *outside
 	handler   http.Handler
 	bg        sync.WaitGroup
 }
@@ -103,19 +103,22 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if a.sandbox, err = newSandbox(ctx, a.cfg.DataDir, a.publicURL, o, a.log); err != nil {
+	if a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log); err != nil {
 		return err
 	}
-	a.Identity = identity.NewService(identity.Deps{Store: a.db, Sealer: sealer, SMS: a.sandbox.sms, Now: o.Now, Random: o.Random, Log: a.log})
+	a.Identity = identity.NewService(identity.Deps{Store: a.db, Sealer: sealer, SMS: a.outside.sms, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
-	provider, err := a.sandbox.provider(ctx, a.publicURL)
+	if a.cfg.JobLease > 0 {
+		a.runner.SetLease(a.cfg.JobLease)
+	}
+	provider, err := a.outside.provider(ctx, a.publicURL)
 	if err != nil {
 		return err
 	}
 	a.Payments = payment.NewService(payment.Deps{
 		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider},
-		Core: a.sandbox.coreClient(a.publicURL), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(),
+		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(),
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 	})
@@ -137,8 +140,10 @@ func (a *App) routes() http.Handler {
 	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
 	mux.HandleFunc("GET /healthz", a.healthz)
-	if a.sandbox != nil {
-		mux.Handle("/sandbox/", a.sandbox.handler())
+	if a.outside.local != nil {
+		mux.Handle("/sandbox/", a.outside.local.handler())
+	}
+	if a.cfg.Demo {
 		mux.Handle("POST /sandbox/population", &population{a: a})
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
@@ -158,7 +163,12 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Run(ctx context.Context) {
 	a.bg.Add(3)
 	go func() { defer a.bg.Done(); a.runner.Run(ctx) }()
-	go func() { defer a.bg.Done(); a.sandbox.run(ctx) }()
+	go func() {
+		defer a.bg.Done()
+		if a.outside.local != nil {
+			a.outside.local.run(ctx)
+		}
+	}()
 	go func() { defer a.bg.Done(); a.issueBillsPeriodically(ctx) }()
 	a.bg.Wait()
 }

@@ -21,6 +21,10 @@ const usage = `shebao — pay social insurance contributions online (社保缴�
 
 Usage:
   shebao [serve] [flags]     run the platform (default command)
+  shebao sandbox [--addr A] [--data DIR]
+                             the payment, SMS and core-system sandboxes on their own; serve with --sandbox-url uses them
+  shebao reconcile [--data DIR] [--date YYYY-MM-DD] [--sandbox-url U]
+                             reconcile a day's trade bill now (the daily job does it at 10:30); JSON differences
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
   shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
                              drive simulated citizens through the whole flow and print throughput and latencies
@@ -36,6 +40,7 @@ serve flags (environment variable in brackets):
   --demo             demo data and sandboxes, default true (SHEBAO_DEMO)
   --log-format F     text or json (SHEBAO_LOG_FORMAT)
   --log-level L      debug, info, warn, error (SHEBAO_LOG_LEVEL)
+  --sandbox-url URL  use a sandbox started apart with ` + "`shebao sandbox`" + ` (SHEBAO_SANDBOX_URL)
 `
 
 // Main runs the command line and returns the process exit code: 0 success,
@@ -65,6 +70,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAudit(args, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(args, stdout, stderr)
+	case "sandbox":
+		return runSandbox(args, stdout, stderr)
+	case "reconcile":
+		return runReconcile(args, stdout, stderr)
 	case "quote", "estimate":
 		return runPolicyCommand(cmd, stdin, stdout, stderr, time.Now)
 	case "help", "-h", "--help":

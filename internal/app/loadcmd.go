@@ -23,6 +23,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("url", "http://127.0.0.1:8080", "server to load (demo mode)")
+	sandboxURL := fs.String("sandbox-url", "", "its sandboxes, when they run apart (shebao sandbox); default: --url")
 	inProcess := fs.Bool("in-process", false, "start a server in this process on a temporary data directory")
 	citizens := fs.Int("citizens", 50, "simulated citizens at once")
 	duration := fs.Duration("duration", 30*time.Second, "how long to run (0 to run --count orders)")
@@ -36,7 +37,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cfg := loadtest.Config{URL: *url, Citizens: *citizens, Duration: *duration, Count: *count, Region: *region,
+	cfg := loadtest.Config{URL: *url, SandboxURL: *sandboxURL, Citizens: *citizens, Duration: *duration, Count: *count, Region: *region,
 		Progress: stderr, SignatureSample: *sigSample}
 	if *count > 0 {
 		cfg.Duration = 0

@@ -88,7 +88,11 @@ func printBanner(w io.Writer, cfg config.Config, url string) {
 	fmt.Fprintf(w, "shebao 社保缴费 is running at %s\n", url)
 	fmt.Fprintf(w, "  data: %s (SQLite)\n", cfg.DataDir)
 	if cfg.Demo {
-		fmt.Fprintf(w, "  demo mode: sandboxes at %s/sandbox/ (WeChat Pay, SMS outbox, core system)\n", url)
+		sb := url
+		if cfg.SandboxURL != "" {
+			sb = cfg.SandboxURL
+		}
+		fmt.Fprintf(w, "  demo mode: sandboxes at %s/sandbox/ (WeChat Pay, SMS outbox, core system)\n", sb)
 		fmt.Fprintln(w, "  demo logins (SMS code: see the page, or GET /sandbox/sms?phone=…):")
 		for _, p := range DemoPeople {
 			fmt.Fprintf(w, "    %s  %s\n", p.Phone, p.Note)

@@ -43,11 +43,11 @@ type Store interface {
 
 // Report is the audit's findings.
 type Report struct {
-	Orders    int
-	ByState   map[payment.State]int
-	Balances  map[string]int64
-	Problems  []string
-	CreditFen money.Fen // money credited to funds
+	Orders    int                   `json:"orders"`
+	ByState   map[payment.State]int `json:"by_state"`
+	Balances  map[string]int64      `json:"balances_fen"`
+	Problems  []string              `json:"problems"`
+	CreditFen money.Fen             `json:"credited_fen"` // money credited to funds
 }
 
 // OK reports a clean audit.

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is what `shebao serve` runs with.
@@ -23,6 +24,12 @@ type Config struct {
 	PublicURL string // how people and providers reach us; "" = http://<Addr>
 	LogFormat string // text | json
 	LogLevel  string // debug | info | warn | error
+	// SandboxURL, in demo mode, points at a sandbox running apart
+	// (`shebao sandbox`) instead of one mounted in this process; its merchant
+	// credentials are read from <DataDir>/sandbox/merchant.json.
+	SandboxURL string
+	// JobLease is how long a claimed background job is reserved (0: 2 minutes).
+	JobLease time.Duration
 }
 
 // Env looks up an environment variable; os.LookupEnv in main, a map in tests.
@@ -48,6 +55,8 @@ func ParseServe(args []string, env Env, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL; default http://ADDR (SHEBAO_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (SHEBAO_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (SHEBAO_LOG_LEVEL)")
+	fs.StringVar(&c.SandboxURL, "sandbox-url", envOr(env, "SHEBAO_SANDBOX_URL", ""), "use a sandbox running apart at this URL (SHEBAO_SANDBOX_URL)")
+	fs.DurationVar(&c.JobLease, "job-lease", 0, "how long a claimed background job is reserved; 0 for 2 minutes")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

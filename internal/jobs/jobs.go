@@ -63,6 +63,10 @@ func NewRunner(s Store, now func() time.Time, log *slog.Logger) *Runner {
 		wake: make(chan struct{}, 1), poll: time.Second, lease: 2 * time.Minute, workers: 8}
 }
 
+// SetLease changes how long a claimed job is reserved: a job claimed by a
+// process that died is run again when its lease ends.
+func (r *Runner) SetLease(d time.Duration) { r.lease = d }
+
 // Handle registers the handler for a job kind.
 func (r *Runner) Handle(kind string, h Handler) { r.handlers[kind] = h }
 

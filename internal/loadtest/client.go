@@ -13,11 +13,16 @@ import (
 
 // client speaks the public API and the demo sandboxes, as a citizen's app would.
 type client struct {
-	base string
-	hc   *http.Client
+	base    string // the platform
+	sandbox string // its sandboxes: the same server in demo mode, or `shebao sandbox`
+	hc      *http.Client
 }
 
 func (c *client) do(ctx context.Context, method, path, token string, hdr map[string]string, body, out any) error {
+	return c.doURL(ctx, method, c.base+path, token, hdr, body, out)
+}
+
+func (c *client) doURL(ctx context.Context, method, u, token string, hdr map[string]string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -26,7 +31,7 @@ func (c *client) do(ctx context.Context, method, path, token string, hdr map[str
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return err
 	}
@@ -49,7 +54,7 @@ func (c *client) do(ctx context.Context, method, path, token string, hdr map[str
 		return err
 	}
 	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, bytes.TrimSpace(data))
+		return fmt.Errorf("%s %s: %d %s", method, u, res.StatusCode, bytes.TrimSpace(data))
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
@@ -80,7 +85,8 @@ func (c *client) citizen(ctx context.Context, phone string, rec *recorder) bool 
 		ID    string `json:"id"`
 		State string `json:"state"`
 		Pay   struct {
-			PrepayID string `json:"prepay_id"`
+			PrepayID   string `json:"prepay_id"`
+			CashierURL string `json:"cashier_url"`
 		} `json:"pay"`
 	}
 	return step("sms_code", func() error {
@@ -91,7 +97,7 @@ func (c *client) citizen(ctx context.Context, phone string, rec *recorder) bool 
 				Code string `json:"code"`
 			} `json:"messages"`
 		}
-		if err := c.do(ctx, "GET", "/sandbox/sms?phone="+url.QueryEscape(phone), "", nil, nil, &box); err != nil || len(box.Messages) == 0 {
+		if err := c.doURL(ctx, "GET", c.sandbox+"/sandbox/sms?phone="+url.QueryEscape(phone), "", nil, nil, &box); err != nil || len(box.Messages) == 0 {
 			return fmt.Errorf("no code: %v", err)
 		}
 		var s struct {
@@ -114,8 +120,11 @@ func (c *client) citizen(ctx context.Context, phone string, rec *recorder) bool 
 		return c.do(ctx, "POST", "/api/v1/orders", token, map[string]string{"Idempotency-Key": "load-" + phone},
 			map[string]any{"bill_ids": ids, "channel": "wechatpay"}, &order)
 	}) && step("pay", func() error {
-		return c.do(ctx, "POST", "/sandbox/wechatpay/cashier/"+url.PathEscape(order.Pay.PrepayID), "", nil,
-			map[string]string{"outcome": "success"}, nil)
+		cashier := order.Pay.CashierURL
+		if cashier == "" {
+			cashier = c.sandbox + "/sandbox/wechatpay/cashier/" + url.PathEscape(order.Pay.PrepayID)
+		}
+		return c.doURL(ctx, "POST", cashier, "", nil, map[string]string{"outcome": "success"}, nil)
 	}) && step("credited", func() error {
 		deadline := time.Now().Add(30 * time.Second)
 		for wait := 5 * time.Millisecond; ; wait = min(wait*2, 200*time.Millisecond) {

@@ -18,12 +18,15 @@ import (
 
 // Config of a run.
 type Config struct {
-	URL      string        // the server, in demo mode
-	Citizens int           // simulated citizens working at once
-	Duration time.Duration // stop after this long (0: run Count orders)
-	Count    int           // stop after this many orders (0: run for Duration)
-	Region   string        // where the simulated people live
-	Progress io.Writer     // a progress line while running; nil for none
+	URL string // the server, in demo mode
+	// SandboxURL is where the sandboxes answer when they run apart
+	// (`shebao sandbox`); empty means on URL.
+	SandboxURL string
+	Citizens   int           // simulated citizens working at once
+	Duration   time.Duration // stop after this long (0: run Count orders)
+	Count      int           // stop after this many orders (0: run for Duration)
+	Region     string        // where the simulated people live
+	Progress   io.Writer     // a progress line while running; nil for none
 	// Memory, if set, reports the server's memory now (in-process runs).
 	Memory func() uint64
 	// SignatureSample is how long the signature-limit measurement runs
@@ -57,7 +60,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	limit := SignatureLimit(ctx, sample)
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Citizens * 2}}
-	c := &client{base: strings.TrimRight(cfg.URL, "/"), hc: hc}
+	c := &client{base: strings.TrimRight(cfg.URL, "/"), sandbox: strings.TrimRight(cfg.SandboxURL, "/"), hc: hc}
+	if c.sandbox == "" {
+		c.sandbox = c.base
+	}
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)

@@ -53,8 +53,19 @@ func (o *Outbox) Messages(phone string) []Message {
 	return append([]Message(nil), o.sent[phone]...)
 }
 
-// ServeHTTP answers GET ?phone=… with {"messages":[…]}.
+// ServeHTTP answers GET ?phone=… with {"messages":[…]}, and takes POST
+// {"phone","text"} from a platform running apart from the sandbox (Client).
 func (o *Outbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		var m Message
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&m); err != nil || m.Phone == "" {
+			http.Error(w, `{"error":{"code":"invalid","message":"需要 phone 与 text","message_en":"phone and text are required"}}`, http.StatusBadRequest)
+			return
+		}
+		_ = o.SendSMS(r.Context(), m.Phone, m.Text)
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	phone := r.URL.Query().Get("phone")
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

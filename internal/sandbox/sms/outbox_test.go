@@ -29,3 +29,16 @@ func TestOutbox(t *testing.T) {
 		t.Fatalf("missing phone answered %d", rec.Code)
 	}
 }
+
+func TestClientToOutbox(t *testing.T) {
+	o := NewOutbox(func() time.Time { return time.Unix(0, 0) })
+	srv := httptest.NewServer(o)
+	defer srv.Close()
+	c := &Client{URL: srv.URL, HTTP: srv.Client()}
+	if err := c.SendSMS(context.Background(), "13800000001", "验证码123456"); err != nil {
+		t.Fatal(err)
+	}
+	if m := o.Messages("13800000001"); len(m) != 1 || m[0].Code != "123456" {
+		t.Fatalf("outbox holds %+v", m)
+	}
+}

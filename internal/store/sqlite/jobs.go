@@ -9,8 +9,17 @@ import (
 
 func (x q) EnqueueJob(ctx context.Context, j jobs.Job) error {
 	_, err := x.db.ExecContext(ctx, `INSERT INTO jobs (kind, ref, run_at, created_at) VALUES (?,?,?,?)`,
-		j.Kind, j.Ref, ms(j.RunAt), ms(j.RunAt))
+		j.Kind, j.Ref, ms(j.RunAt), ms(createdAt(j)))
 	return translate(err)
+}
+
+// createdAt is when the job was written, if the caller said so; otherwise
+// the time it was scheduled for (the store has no clock of its own).
+func createdAt(j jobs.Job) time.Time {
+	if !j.CreatedAt.IsZero() {
+		return j.CreatedAt
+	}
+	return j.RunAt
 }
 
 // ClaimJobs leases due jobs by pushing locked_until forward and counting the

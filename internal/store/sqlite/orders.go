@@ -84,6 +84,9 @@ func (x q) OrdersForPerson(ctx context.Context, personID string, limit int) ([]p
 		ids = append(ids, id)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
 	out := make([]payment.Order, 0, len(ids))
 	for _, id := range ids {
 		o, err := x.OrderByID(ctx, id)

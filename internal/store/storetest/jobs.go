@@ -137,6 +137,12 @@ func testJobs(t *testing.T, open Opener) {
 		if again.ID != first.ID || again.Attempts != 2 || again.LastError != "core system unavailable" || !again.RunAt.Equal(runAt) {
 			t.Fatalf("retried job = %+v, want id %d, 2 attempts, last error kept, run at %v", again, first.ID, runAt)
 		}
+		// A second failure replaces the last error.
+		must(t, e.RetryJob(t.Context(), first.ID, runAt.Add(time.Minute), "timeout"))
+		third := claim(t, e, runAt.Add(time.Minute), 10)["a"]
+		if third.Attempts != 3 || third.LastError != "timeout" {
+			t.Fatalf("retried twice = %+v, want 3 attempts, last error %q", third, "timeout")
+		}
 	})
 	t.Run("ConcurrentClaimsNeverShare", func(t *testing.T) {
 		e := open(t)
@@ -151,7 +157,9 @@ func testJobs(t *testing.T, open Opener) {
 		var wg sync.WaitGroup
 		for range runners {
 			wg.Go(func() {
-				for {
+				// Bounded: a store that hands jobs out again must fail the
+				// test, not spin until the test binary times out.
+				for range total {
 					got, err := e.ClaimJobs(t.Context(), t0, lease, 4)
 					if err != nil {
 						t.Errorf("ClaimJobs: %v", err)

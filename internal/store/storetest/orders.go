@@ -123,8 +123,10 @@ func testOrders(t *testing.T, open Opener) {
 			{OrderID: "O1", To: payment.Created, Reason: "order created", At: t0},
 			{OrderID: "O1", From: payment.Created, To: payment.AwaitingPayment, Reason: "prepaid", Detail: "wx-prepay-1", At: t0.Add(time.Second)},
 			{OrderID: "O2", To: payment.Created, Reason: "order created", At: t0},
-			// Same instant as the one before: order is insertion order, not time.
+			// Same instant as the one before, states not in alphabetical
+			// order: events come back in insertion order, not by time or state.
 			{OrderID: "O1", From: payment.AwaitingPayment, To: payment.Paid, Reason: "notified", At: t0.Add(time.Second)},
+			{OrderID: "O1", From: payment.Paid, To: payment.Held, Reason: "amount differs", At: t0.Add(time.Second)},
 		}
 		inTx(t, e, func(tx payment.Tx) error {
 			for _, ev := range evs {
@@ -136,7 +138,7 @@ func testOrders(t *testing.T, open Opener) {
 		})
 		got, err := e.Payments().OrderEvents(t.Context(), "O1")
 		must(t, err)
-		want := []payment.Event{evs[0], evs[1], evs[3]}
+		want := []payment.Event{evs[0], evs[1], evs[3], evs[4]}
 		if len(got) != len(want) {
 			t.Fatalf("OrderEvents(O1) = %+v, want %d events", got, len(want))
 		}
