@@ -39,6 +39,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/regions", h.listRegions)
 	mux.HandleFunc("GET /api/v1/regions/{code}", h.getRegion)
 	mux.HandleFunc("POST /api/v1/quotes", h.quote)
+	mux.HandleFunc("POST /api/v1/documents/validate", h.validateDocument)
 	mux.HandleFunc("POST /api/v1/pension-estimates", h.estimate)
 
 	mux.HandleFunc("GET /api/v1/me", h.authed(h.me))

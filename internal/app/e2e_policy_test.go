@@ -69,3 +69,25 @@ func TestE2EQuoteAndEstimate(t *testing.T) {
 		t.Errorf("bad JSON: exit %d, output %s", code, bad.String())
 	}
 }
+
+func TestE2EDocumentValidation(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	var ok struct {
+		Valid  bool   `json:"valid"`
+		Number string `json:"number"`
+		Birth  string `json:"birth"`
+	}
+	e.call(t, "POST", "/api/v1/documents/validate", "", nil, map[string]string{"type": "resident_id", "number": "11010519491231002X"}).want(t, 200).json(t, &ok)
+	if !ok.Valid || ok.Number != "110***********002X" || ok.Birth != "1949-12-31" {
+		t.Fatalf("valid resident id answered %+v", ok)
+	}
+	for _, tc := range []struct{ typ, number, code, field string }{
+		{"resident_id", "110105194912310021", "document_bad_checksum", "number"},
+		{"home_return_permit", "X12345678", "document_wrong_prefix", "number"},
+		{"foreign_permanent_residence", "1234", "document_wrong_length", "number"},
+		{"drivers_licence", "1", "document_unknown_type", "type"},
+	} {
+		wantError(t, e.call(t, "POST", "/api/v1/documents/validate", "", nil, map[string]string{"type": tc.typ, "number": tc.number}), 422, tc.code, tc.field)
+	}
+}
