@@ -12,6 +12,7 @@ import (
 type createOrderRequest struct {
 	BillIDs []string `json:"bill_ids"`
 	Channel string   `json:"channel"`
+	GrantID string   `json:"grant_id,omitempty"` // pay a family member's bills under their grant
 }
 
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {
@@ -21,7 +22,7 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identit
 		return
 	}
 	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
-		BillIDs: req.BillIDs, Channel: req.Channel, IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		BillIDs: req.BillIDs, Channel: req.Channel, IdempotencyKey: r.Header.Get("Idempotency-Key"), GrantID: req.GrantID,
 	})
 	if err != nil {
 		h.writeError(w, r, err)

@@ -47,6 +47,15 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/orders", h.authed(h.myOrders))
 	mux.HandleFunc("GET /api/v1/me/vouchers", h.authed(h.myVouchers))
 
+	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
+	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.authed(h.approveGrant))
+	mux.HandleFunc("DELETE /api/v1/me/grants/{id}", h.authed(h.revokeGrant))
+	mux.HandleFunc("GET /api/v1/proxies", h.authed(h.myProxies))
+	mux.HandleFunc("POST /api/v1/proxies", h.authed(h.requestGrant))
+	mux.HandleFunc("POST /api/v1/proxies/{id}/consent", h.authed(h.consentGrant))
+	mux.HandleFunc("GET /api/v1/proxies/{id}/bills", h.authed(h.grantBills))
+	mux.HandleFunc("DELETE /api/v1/proxies/{id}", h.authed(h.revokeGrant))
+
 	mux.HandleFunc("POST /api/v1/orders", h.authed(h.createOrder))
 	mux.HandleFunc("GET /api/v1/orders/{id}", h.authed(h.getOrder))
 	mux.HandleFunc("POST /api/v1/orders/{id}/close", h.authed(h.closeOrder))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/api"
+	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/config"
 	"github.com/shebao-project/shebao/internal/identity"
@@ -106,7 +107,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log); err != nil {
 		return err
 	}
-	a.Identity = identity.NewService(identity.Deps{Store: a.db, Sealer: sealer, SMS: a.outside.sms, Now: o.Now, Random: o.Random, Log: a.log})
+	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), Sealer: sealer, SMS: a.outside.sms, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
 	if a.cfg.JobLease > 0 {
@@ -191,6 +192,9 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprintln(w, `{"status":"ok"}`)
 }
+
+// AuditReader reads the citizens' audit log, for verification and export.
+func (a *App) AuditReader() auditlog.Reader { return a.db }
 
 // RunJobsOnce runs every job due now; tests use it to step deterministically.
 func (a *App) RunJobsOnce(ctx context.Context) int { return a.runner.RunDue(ctx) }

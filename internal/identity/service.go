@@ -77,6 +77,7 @@ const (
 // Service authenticates people and manages their sessions.
 type Service struct {
 	store      Store
+	grants     GrantStore
 	sealer     *pii.Sealer
 	sms        SMSSender
 	now        func() time.Time
@@ -87,7 +88,9 @@ type Service struct {
 
 // Deps are what the Service needs; all are required.
 type Deps struct {
-	Store  Store
+	Store Store
+	// Grants stores family proxy grants; optional (nil: no proxy payment).
+	Grants GrantStore
 	Sealer *pii.Sealer
 	SMS    SMSSender
 	Now    func() time.Time
@@ -97,7 +100,7 @@ type Deps struct {
 
 // NewService wires an identity service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, sealer: d.Sealer, sms: d.SMS, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
+	return &Service{store: d.Store, grants: d.Grants, sealer: d.Sealer, sms: d.SMS, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
 }
 
 // SendSMSCode issues a 6-digit login code to phone. It answers the same way

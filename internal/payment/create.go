@@ -10,6 +10,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
@@ -33,6 +34,9 @@ type CreateOrderRequest struct {
 	BillIDs        []string
 	Channel        string
 	IdempotencyKey string
+	// GrantID, for a proxy payment (亲属代缴), names the family grant under
+	// which the payer pays another person's bills.
+	GrantID string
 }
 
 // OrderWithPay is an order and, while it can be paid, how to pay it.
@@ -49,21 +53,28 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	}
 	ids := slices.Clone(req.BillIDs)
 	slices.Sort(ids)
-	hash := sm3.Sum([]byte(req.Channel + "\n" + joinSorted(ids)))
+	hash := sm3.Sum([]byte(req.Channel + "\n" + req.GrantID + "\n" + joinSorted(ids)))
 	if o, err := s.store.OrderByIdempotencyKey(ctx, payer.ID, req.IdempotencyKey); err == nil {
 		return s.replay(ctx, payer, o, hash[:])
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("payment: idempotency lookup: %w", err)
 	}
-	provider, ok := s.providers[req.Channel]
-	if !ok || !s.rules.ChannelAllowed(payer.Region, req.Channel, s.now()) {
-		return nil, s.errChannel(payer.Region)
-	}
-	bills, err := s.payableBills(ctx, payer, ids)
+	insured, scope, err := s.insuredFor(ctx, payer, req.GrantID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkBinding(ctx, payer, bills); err != nil {
+	provider, ok := s.providers[req.Channel]
+	if !ok || !s.rules.ChannelAllowed(insured.Region, req.Channel, s.now()) {
+		return nil, s.errChannel(insured.Region)
+	}
+	bills, err := s.payableBills(ctx, insured, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := inScope(bills, scope); err != nil {
+		return nil, err
+	}
+	if err := s.checkBinding(ctx, insured, bills); err != nil {
 		return nil, err
 	}
 	if err := s.checkLimits(ctx, payer, req.Channel, bills); err != nil {
@@ -80,7 +91,7 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if err != nil {
 		return nil, err
 	}
-	o.Supersedes = superseded
+	o.Supersedes, o.PersonID, o.Region = superseded, insured.ID, insured.Region
 	if err := s.insertOrder(ctx, o); errors.Is(err, store.ErrConflict) {
 		// A concurrent request with the same key won the race: answer as it did.
 		if prev, err2 := s.store.OrderByIdempotencyKey(ctx, payer.ID, req.IdempotencyKey); err2 == nil {
@@ -213,6 +224,13 @@ func (s *Service) insertOrder(ctx context.Context, o Order) error {
 		}
 		if err := tx.InsertEvent(ctx, Event{OrderID: o.ID, To: Created, Reason: "order created", At: o.CreatedAt}); err != nil {
 			return err
+		}
+		if o.PayerID != o.PersonID {
+			// A proxy payment is a use of the grant: audited with it.
+			if err := auditlog.Append(ctx, tx, auditlog.Entry{At: o.CreatedAt, Actor: o.PayerID, Action: "grant.use",
+				Target: o.ID, Detail: "pays for " + o.PersonID}); err != nil {
+				return err
+			}
 		}
 		return tx.EnqueueJob(ctx, jobs.Job{Kind: JobExpire, Ref: o.ID, RunAt: o.ExpiresAt})
 	})

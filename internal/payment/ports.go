@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
@@ -162,9 +163,11 @@ type PostingLine struct {
 	AmountFen money.Fen `json:"amount_fen"`
 }
 
-// Persons opens insured persons for postings and vouchers.
+// Persons opens insured persons for postings and vouchers, and checks the
+// family grants under which one pays for another.
 type Persons interface {
 	Person(ctx context.Context, id string) (*identity.Person, error)
+	ActiveGrant(ctx context.Context, grantID, proxyID string, at time.Time) (*identity.Grant, error)
 }
 
 // Store is the storage payment needs, outside transactions.
@@ -195,6 +198,7 @@ type Store interface {
 
 // Tx is the storage payment needs inside one transaction.
 type Tx interface {
+	auditlog.Store
 	OrderByID(ctx context.Context, id string) (Order, error)
 	OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error)
 	InsertOrder(ctx context.Context, o Order) error
