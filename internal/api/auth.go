@@ -54,10 +54,16 @@ func (h *handler) sendSMSCode(w http.ResponseWriter, r *http.Request) {
 }
 
 type sessionRequest struct {
-	Method string `json:"method"`
-	Phone  string `json:"phone"`
-	Code   string `json:"code"`
+	Method    string `json:"method"`
+	Phone     string `json:"phone,omitempty"`      // sms
+	Code      string `json:"code,omitempty"`       // sms
+	IDNumber  string `json:"id_number,omitempty"`  // ecard_password
+	PIN       string `json:"pin,omitempty"`        // ecard_password
+	SessionID string `json:"session_id,omitempty"` // face
 }
+
+// authMethods are the ways to sign in through the API.
+var authMethods = []string{"sms", "ecard_password", "face"}
 
 func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 	var req sessionRequest
@@ -65,15 +71,23 @@ func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if req.Method != "sms" {
+	var token string
+	var p *identity.Person
+	var err error
+	switch req.Method {
+	case "sms":
+		token, p, err = h.Identity.LoginSMS(r.Context(), req.Phone, req.Code)
+	case "ecard_password":
+		token, p, err = h.Identity.LoginPIN(r.Context(), req.IDNumber, req.PIN)
+	case "face":
+		token, p, err = h.Identity.LoginFace(r.Context(), req.SessionID)
+	default:
 		e := apperr.New(apperr.Invalid, "auth_method_unsupported",
-			"不支持该认证方式，请使用短信验证码登录（method 为 sms）。",
-			"This authentication method is not supported here; sign in with an SMS code (method \"sms\").").WithField("method")
-		e.Allowed = []string{"sms"}
-		h.writeError(w, r, e)
-		return
+			"不支持该认证方式，请选择短信验证码、电子社保卡密码或人脸识别。",
+			"This authentication method is not supported; use sms, ecard_password or face.").WithField("method")
+		e.Allowed = authMethods
+		err = e
 	}
-	token, p, err := h.Identity.LoginSMS(r.Context(), req.Phone, req.Code)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -99,4 +113,45 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, apperr.New(apperr.NotFound, "route_not_found",
 		"没有这个接口，请查看 /api/v1/openapi.json 中的接口列表。",
 		"No such endpoint; see /api/v1/openapi.json for the list."))
+}
+
+type faceRequest struct {
+	IDNumber  string `json:"id_number"`
+	ReturnURL string `json:"return_url,omitempty"`
+}
+
+// startFace opens a face-liveness check; the person completes it at the
+// returned url, then signs in with method "face" and the session id.
+func (h *handler) startFace(w http.ResponseWriter, r *http.Request) {
+	var req faceRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	id, url, err := h.Identity.StartFace(r.Context(), req.IDNumber, req.ReturnURL)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if strings.HasPrefix(url, "/") {
+		url = h.FaceBaseURL + url
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"session_id": id, "url": url})
+}
+
+// setPIN sets or resets the e-card password with a fresh SMS code.
+func (h *handler) setPIN(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	var req struct {
+		PIN  string `json:"pin"`
+		Code string `json:"code"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.Identity.SetPIN(r.Context(), p, req.PIN, req.Code); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

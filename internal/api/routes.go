@@ -20,8 +20,10 @@ type Deps struct {
 	Payments  *payment.Service
 	Policy    *policy.Engine
 	PublicURL string // base of verification URLs in QR codes
-	Now       func() time.Time
-	Log       *slog.Logger
+	// FaceBaseURL makes the liveness service's relative page paths absolute.
+	FaceBaseURL string
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 type handler struct{ Deps }
@@ -35,6 +37,8 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("POST /api/v1/auth/sms-codes", h.sendSMSCode)
 	mux.HandleFunc("POST /api/v1/auth/sessions", h.createSession)
 	mux.HandleFunc("DELETE /api/v1/auth/sessions/current", h.authed(h.deleteSession))
+	mux.HandleFunc("POST /api/v1/auth/face-sessions", h.startFace)
+	mux.HandleFunc("PUT /api/v1/me/ecard-pin", h.authed(h.setPIN))
 
 	mux.HandleFunc("GET /api/v1/regions", h.listRegions)
 	mux.HandleFunc("GET /api/v1/regions/{code}", h.getRegion)

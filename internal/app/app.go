@@ -107,7 +107,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log); err != nil {
 		return err
 	}
-	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), Sealer: sealer, SMS: a.outside.sms, Now: o.Now, Random: o.Random, Log: a.log})
+	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db, Sealer: sealer, SMS: a.outside.sms, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
 	if a.cfg.JobLease > 0 {
@@ -138,7 +138,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL, Now: a.now, Log: a.log})
+	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
+		FaceBaseURL: a.outside.baseURL, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	if a.outside.local != nil {

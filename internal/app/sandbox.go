@@ -10,8 +10,10 @@ import (
 
 	"github.com/shebao-project/shebao/internal/coresys"
 	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/liveness"
 	"github.com/shebao-project/shebao/internal/payment/wechatpay"
 	coresandbox "github.com/shebao-project/shebao/internal/sandbox/coresys"
+	facesandbox "github.com/shebao-project/shebao/internal/sandbox/face"
 	"github.com/shebao-project/shebao/internal/sandbox/sms"
 	wxsandbox "github.com/shebao-project/shebao/internal/sandbox/wechatpay"
 )
@@ -21,6 +23,7 @@ const (
 	wechatPrefix = "/sandbox/wechatpay"
 	corePrefix   = "/sandbox/core"
 	smsPath      = "/sandbox/sms"
+	facePrefix   = "/sandbox/face"
 )
 
 // sandbox is the outside world for demos and tests: WeChat Pay, the SMS
@@ -30,6 +33,7 @@ type sandbox struct {
 	wechat *wxsandbox.Server
 	sms    *sms.Outbox
 	core   *coresandbox.Server
+	face   *facesandbox.Server
 }
 
 // newSandbox builds the sandbox served at baseURL, keeping its merchant
@@ -48,7 +52,8 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	if err != nil {
 		return nil, fmt.Errorf("app: wechat pay sandbox: %w", err)
 	}
-	return &sandbox{dir: dir, wechat: wx, sms: sms.NewOutbox(o.Now), core: coresandbox.New(corePrefix, o.Now)}, nil
+	return &sandbox{dir: dir, wechat: wx, sms: sms.NewOutbox(o.Now), core: coresandbox.New(corePrefix, o.Now),
+		face: facesandbox.New(facePrefix, o.Now)}, nil
 }
 
 func (s *sandbox) handler() http.Handler {
@@ -56,6 +61,7 @@ func (s *sandbox) handler() http.Handler {
 	mux.Handle(wechatPrefix+"/", s.wechat)
 	mux.Handle(corePrefix+"/", s.core)
 	mux.Handle(smsPath, s.sms)
+	mux.Handle(facePrefix+"/", s.face)
 	return mux
 }
 
@@ -104,6 +110,10 @@ func (x *outside) provider(ctx context.Context, publicURL string) (*wechatpay.Pr
 		RefundNotifyURL: publicURL + "/api/v1/payments/wechatpay/refund-notify",
 		CashierURL:      x.baseURL + wechatPrefix + "/cashier/",
 	})
+}
+
+func (x *outside) faceClient() *liveness.Client {
+	return &liveness.Client{BaseURL: x.baseURL + facePrefix, HTTP: &http.Client{Timeout: 10 * time.Second}}
 }
 
 func (x *outside) coreClient() *coresys.Client {

@@ -78,6 +78,9 @@ const (
 type Service struct {
 	store      Store
 	grants     GrantStore
+	pins       PINStore
+	face       FaceProvider
+	faces      FaceStore
 	sealer     *pii.Sealer
 	sms        SMSSender
 	now        func() time.Time
@@ -91,6 +94,11 @@ type Deps struct {
 	Store Store
 	// Grants stores family proxy grants; optional (nil: no proxy payment).
 	Grants GrantStore
+	// PINs stores e-card passwords; optional (nil: no e-card login).
+	PINs PINStore
+	// Face is the face-liveness provider and Faces its sessions; optional.
+	Face   FaceProvider
+	Faces  FaceStore
 	Sealer *pii.Sealer
 	SMS    SMSSender
 	Now    func() time.Time
@@ -100,7 +108,7 @@ type Deps struct {
 
 // NewService wires an identity service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, grants: d.Grants, sealer: d.Sealer, sms: d.SMS, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
+	return &Service{store: d.Store, grants: d.Grants, pins: d.PINs, face: d.Face, faces: d.Faces, sealer: d.Sealer, sms: d.SMS, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
 }
 
 // SendSMSCode issues a 6-digit login code to phone. It answers the same way
@@ -146,28 +154,10 @@ var errBadCode = apperr.New(apperr.Unauthorized, "sms_code_invalid",
 // LoginSMS checks the code sent to phone and opens a session for the person
 // insured under that phone. It returns the bearer token to give the client.
 func (s *Service) LoginSMS(ctx context.Context, phone, code string) (string, *Person, error) {
-	if err := ValidatePhone(phone); err != nil {
+	if err := s.checkSMS(ctx, phone, code); err != nil {
 		return "", nil, err
 	}
-	if len(code) != 6 {
-		return "", nil, errBadCode
-	}
 	idx := s.sealer.Index(pii.FieldPhone, phone)
-	rec, err := s.store.AttemptSMSCode(ctx, idx, s.now(), smsMaxAttempts)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil, errBadCode
-	} else if err != nil {
-		return "", nil, fmt.Errorf("identity: attempt sms code: %w", err)
-	}
-	mac := s.sealer.MAC("sms", phone, code)
-	if subtle.ConstantTimeCompare(mac, rec.CodeMAC) != 1 {
-		return "", nil, errBadCode
-	}
-	if ok, err := s.store.ConsumeSMSCode(ctx, idx, mac); err != nil {
-		return "", nil, fmt.Errorf("identity: consume sms code: %w", err)
-	} else if !ok {
-		return "", nil, errBadCode
-	}
 	pr, err := s.store.PersonByPhoneIndex(ctx, idx)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil, apperr.New(apperr.NotFound, "person_not_found",
@@ -186,6 +176,34 @@ func (s *Service) LoginSMS(ctx context.Context, phone, code string) (string, *Pe
 	}
 	s.log.InfoContext(ctx, "signed in", "person", p.ID, "method", "sms")
 	return token, p, nil
+}
+
+// checkSMS verifies and uses up the code sent to phone: attempts are
+// counted atomically and a code works once.
+func (s *Service) checkSMS(ctx context.Context, phone, code string) error {
+	if err := ValidatePhone(phone); err != nil {
+		return err
+	}
+	if len(code) != 6 {
+		return errBadCode
+	}
+	idx := s.sealer.Index(pii.FieldPhone, phone)
+	rec, err := s.store.AttemptSMSCode(ctx, idx, s.now(), smsMaxAttempts)
+	if errors.Is(err, store.ErrNotFound) {
+		return errBadCode
+	} else if err != nil {
+		return fmt.Errorf("identity: attempt sms code: %w", err)
+	}
+	mac := s.sealer.MAC("sms", phone, code)
+	if subtle.ConstantTimeCompare(mac, rec.CodeMAC) != 1 {
+		return errBadCode
+	}
+	if ok, err := s.store.ConsumeSMSCode(ctx, idx, mac); err != nil {
+		return fmt.Errorf("identity: consume sms code: %w", err)
+	} else if !ok {
+		return errBadCode
+	}
+	return nil
 }
 
 func (s *Service) newSession(ctx context.Context, personID, method string) (string, error) {

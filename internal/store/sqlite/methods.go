@@ -196,3 +196,27 @@ func (d *DB) RecordDiff(ctx context.Context, diff payment.Diff, at time.Time) er
 func (d *DB) OpenDiffs(ctx context.Context, limit int) ([]payment.Diff, error) {
 	return d.reader().OpenDiffs(ctx, limit)
 }
+
+// E-card passwords and face sessions (identity.PINStore, identity.FaceStore).
+
+func (d *DB) PutPIN(ctx context.Context, p identity.PIN) error { return d.writer().PutPIN(ctx, p) }
+func (d *DB) PINFor(ctx context.Context, personID string) (identity.PIN, error) {
+	return d.reader().PINFor(ctx, personID)
+}
+func (d *DB) PINAttempt(ctx context.Context, personID string, ok bool, max int, until time.Time) error {
+	return d.writer().PINAttempt(ctx, personID, ok, max, until)
+}
+func (d *DB) InsertFaceSession(ctx context.Context, id, personID, ref string, at time.Time) error {
+	return d.writer().InsertFaceSession(ctx, id, personID, ref, at)
+}
+func (d *DB) FaceSession(ctx context.Context, id string) (string, string, time.Time, error) {
+	return d.reader().FaceSession(ctx, id)
+}
+func (d *DB) UseFaceSession(ctx context.Context, id string) (bool, error) {
+	return d.writer().UseFaceSession(ctx, id)
+}
+
+var (
+	_ identity.PINStore  = (*DB)(nil)
+	_ identity.FaceStore = (*DB)(nil)
+)
