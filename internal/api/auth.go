@@ -7,6 +7,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/ratelimit"
 )
 
 type ctxKey int
@@ -154,4 +155,19 @@ func (h *handler) setPIN(w http.ResponseWriter, r *http.Request, p *identity.Per
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// limited refuses a client address that calls too often, with Retry-After.
+func (h *handler) limited(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h.authLimit != nil {
+			if ok, wait := h.authLimit.Allow(ratelimit.ClientIP(r)); !ok {
+				w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
+				h.writeError(w, r, apperr.New(apperr.RateLimited, "too_many_requests",
+					"操作过于频繁，请稍后再试。", "Too many requests from this address; wait a moment and try again."))
+				return
+			}
+		}
+		next(w, r)
+	}
 }

@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/policy"
+	"github.com/shebao-project/shebao/internal/ratelimit"
 )
 
 // Deps are what the API needs.
@@ -22,22 +24,33 @@ type Deps struct {
 	PublicURL string // base of verification URLs in QR codes
 	// FaceBaseURL makes the liveness service's relative page paths absolute.
 	FaceBaseURL string
-	Now         func() time.Time
-	Log         *slog.Logger
+	// AuthPerMinute limits sign-in and code requests per client address; 0: none.
+	AuthPerMinute int
+	// Evidence is the evidence log, for voucher proofs.
+	Evidence *evidence.Log
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
-type handler struct{ Deps }
+type handler struct {
+	Deps
+	authLimit *ratelimit.Limiter
+	pdfs      pdfCache
+}
 
 // NewHandler returns the API handler; mount it at the server root.
 func NewHandler(d Deps) http.Handler {
-	h := &handler{d}
+	h := &handler{Deps: d}
+	if d.AuthPerMinute > 0 {
+		h.authLimit = ratelimit.New(d.AuthPerMinute, max(5, d.AuthPerMinute/3), d.Now)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/openapi.json", h.openAPI)
 
-	mux.HandleFunc("POST /api/v1/auth/sms-codes", h.sendSMSCode)
-	mux.HandleFunc("POST /api/v1/auth/sessions", h.createSession)
+	mux.HandleFunc("POST /api/v1/auth/sms-codes", h.limited(h.sendSMSCode))
+	mux.HandleFunc("POST /api/v1/auth/sessions", h.limited(h.createSession))
 	mux.HandleFunc("DELETE /api/v1/auth/sessions/current", h.authed(h.deleteSession))
-	mux.HandleFunc("POST /api/v1/auth/face-sessions", h.startFace)
+	mux.HandleFunc("POST /api/v1/auth/face-sessions", h.limited(h.startFace))
 	mux.HandleFunc("PUT /api/v1/me/ecard-pin", h.authed(h.setPIN))
 
 	mux.HandleFunc("GET /api/v1/regions", h.listRegions)
@@ -66,6 +79,8 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/orders/{id}/vouchers", h.authed(h.orderVouchers))
 
 	mux.HandleFunc("GET /api/v1/vouchers/verify", h.verifyVoucher)
+	mux.HandleFunc("GET /api/v1/vouchers/{id}/pdf", h.authed(h.voucherPDF))
+	mux.HandleFunc("GET /api/v1/vouchers/{id}/proof", h.authed(h.voucherProof))
 	mux.HandleFunc("GET /api/v1/vouchers/public-key", h.publicKey)
 
 	// The provider calls this; it authenticates by signature, not session.

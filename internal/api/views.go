@@ -125,17 +125,27 @@ type voucherView struct {
 	Title       string            `json:"title"`
 	TitleEn     string            `json:"title_en"`
 	Code        string            `json:"code"`
+	VerifyCode  string            `json:"verify_code"`
 	OrderID     string            `json:"order_id"`
 	IssuedAt    string            `json:"issued_at"`
 	RetainUntil string            `json:"retain_until,omitempty"`
 	VerifyURL   string            `json:"verify_url"`
 	QRPayload   string            `json:"qr_payload"`
 	KeyID       string            `json:"key_id"`
+	Links       voucherLinks      `json:"links"`
 	Document    *voucher.Document `json:"document,omitempty"`
 }
 
+type voucherLinks struct {
+	HTML  string `json:"html"`
+	PDF   string `json:"pdf"`
+	Proof string `json:"proof"`
+}
+
 func (h *handler) voucherJSON(v voucher.Voucher) voucherView {
-	out := voucherView{ID: v.ID, Kind: v.Kind, Title: v.Kind.Title(), TitleEn: v.Kind.TitleEn(), Code: v.Code,
+	out := voucherView{ID: v.ID, Kind: v.Kind, Title: v.Kind.Title(), TitleEn: v.Kind.TitleEn(), Code: v.Code, VerifyCode: v.Code,
+		Links: voucherLinks{HTML: h.PublicURL + "/vouchers/" + v.ID, PDF: h.PublicURL + "/api/v1/vouchers/" + v.ID + "/pdf",
+			Proof: h.PublicURL + "/api/v1/vouchers/" + v.ID + "/proof"},
 		OrderID: v.OrderID, IssuedAt: ts(v.IssuedAt), VerifyURL: h.PublicURL + "/verify/" + v.Code,
 		QRPayload: voucher.QRPayload(h.PublicURL, &v), KeyID: v.KeyID}
 	if v.RetainUntil != nil {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/config"
+	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/payment"
@@ -51,6 +53,7 @@ type App struct {
 	Payments  *payment.Service
 	Billing   *billing.Service
 	Policy    *policy.Engine
+	Evidence  *evidence.Log
 	runner    *jobs.Runner
 	outside   *outside
 	handler   http.Handler
@@ -104,6 +107,14 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	noteKey, err := evidence.LoadOrCreateNoteKey(filepath.Join(a.cfg.DataDir, "keys", evidenceKeyFile), evidenceOrigin(a.publicURL), o.Random)
+	if err != nil {
+		return err
+	}
+	if a.Evidence, err = evidence.New(evidence.Deps{Store: a.db.Evidence(), NoteKey: noteKey, SM2Key: sm2Key,
+		Now: o.Now, Random: o.Random, Log: a.log}); err != nil {
+		return err
+	}
 	if a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log); err != nil {
 		return err
 	}
@@ -117,14 +128,24 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	cardAccount, err := a.outside.sscProvider(a.publicURL, o.Random)
+	if err != nil {
+		return err
+	}
 	a.Payments = payment.NewService(payment.Deps{
-		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider},
-		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(),
+		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount},
+		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 	})
 	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile} {
 		a.runner.Handle(k, a.Payments.RunJob)
+	}
+	a.runner.Handle(evidence.JobCheckpoint, a.Evidence.CheckpointJob(time.Minute))
+	if err := a.db.InTx(ctx, func(tx *sqlite.Tx) error {
+		return tx.EnqueueJobOnce(ctx, jobs.Job{Kind: evidence.JobCheckpoint, Ref: evidence.JobCheckpointRef, RunAt: o.Now()})
+	}); err != nil {
+		return fmt.Errorf("app: schedule checkpoints: %w", err)
 	}
 	if err := a.seedDemo(ctx); err != nil {
 		return fmt.Errorf("app: demo data: %w", err)
@@ -139,8 +160,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
-		FaceBaseURL: a.outside.baseURL, Now: a.now, Log: a.log})
+		FaceBaseURL: a.outside.baseURL, AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
+	mux.Handle("/api/v1/log/", a.Evidence.Handler())
 	mux.HandleFunc("GET /healthz", a.healthz)
 	if a.outside.local != nil {
 		mux.Handle("/sandbox/", a.outside.local.handler())
@@ -199,3 +221,15 @@ func (a *App) AuditReader() auditlog.Reader { return a.db }
 
 // RunJobsOnce runs every job due now; tests use it to step deterministically.
 func (a *App) RunJobsOnce(ctx context.Context) int { return a.runner.RunDue(ctx) }
+
+// evidenceOrigin names this instance's evidence log when its key is first
+// made: the public URL's host and path, then "/evidence"
+// (c2sp.org/tlog-checkpoint recommends a schema-less URL). The key file keeps
+// the name afterwards, so moving the public URL does not rename the log.
+func evidenceOrigin(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Host == "" {
+		return "shebao.invalid/evidence"
+	}
+	return strings.TrimSuffix(u.Host+u.Path, "/") + "/evidence"
+}

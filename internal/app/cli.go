@@ -28,6 +28,12 @@ Usage:
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
   shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
                              drive simulated citizens through the whole flow and print throughput and latencies
+  shebao verify (--data DIR | --key PUB.pem) [--json] CODE | FILE.pdf | QR-TEXT | -
+                             verify a voucher offline: SM2 signature, key, retention; exit 0 valid, 1 not, 2 usage
+  shebao verify --data DIR --bill-code C --bill-number N --check-code K
+                             verify a fiscal e-receipt by its three elements (票据代码, 票据号码, 校验码)
+  shebao log verify [--data DIR] [--json]
+                             re-derive the evidence log and check every leaf, node, checkpoint root and signature
   shebao quote < req.json    price contributions: the POST /api/v1/quotes request on stdin, its response on stdout
   shebao estimate < req.json estimate a pension: the POST /api/v1/pension-estimates request on stdin
   shebao help                show this help
@@ -74,6 +80,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runSandbox(args, stdout, stderr)
 	case "reconcile":
 		return runReconcile(args, stdout, stderr)
+	case "verify":
+		return runVerify(args, stdin, stdout, stderr)
+	case "log":
+		if len(args) > 0 && args[0] == "verify" {
+			return runLogVerify(args[1:], stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "shebao log: unknown subcommand; try shebao log verify --data DIR\n")
+		return 2
 	case "quote", "estimate":
 		return runPolicyCommand(cmd, stdin, stdout, stderr, time.Now)
 	case "help", "-h", "--help":

@@ -1,10 +1,14 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shebao-project/shebao/internal/app"
+	"github.com/shebao-project/shebao/internal/config"
 	"github.com/shebao-project/shebao/internal/identity"
 )
 
@@ -72,4 +76,37 @@ func TestE2EFaceLiveness(t *testing.T) {
 	face(sid).want(t, 201)
 	wantError(t, face(sid), 401, "face_session_invalid", "session_id")
 	wantError(t, e.call(t, "POST", "/api/v1/auth/face-sessions", "", nil, map[string]string{"id_number": demoID("11010519491231002")}), 404, "person_not_found", "id_number")
+}
+
+// TestE2EAuthRateLimit: sign-in endpoints refuse a client address that
+// calls too often, with Retry-After, without touching other endpoints.
+func TestE2EAuthRateLimit(t *testing.T) {
+	t.Parallel()
+	run, err := app.Start(t.Context(), config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true,
+		LogFormat: "text", LogLevel: "error", AuthPerMinute: 6}, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Stop(5 * time.Second)
+	post := func(i int) *http.Response {
+		body := strings.NewReader(fmt.Sprintf(`{"phone":"138000001%02d"}`, i))
+		res, err := http.Post(run.URL+"/api/v1/auth/sms-codes", "application/json", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for i := 0; i < 5; i++ {
+		if res := post(i); res.StatusCode != http.StatusAccepted {
+			t.Fatalf("request %d answered %d", i, res.StatusCode)
+		}
+	}
+	res := post(9)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("6th request answered %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if res, err := http.Get(run.URL + "/api/v1/regions"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("other endpoints limited too: %v %v", res, err)
+	}
 }

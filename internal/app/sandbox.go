@@ -3,18 +3,22 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/coresys"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/liveness"
+	"github.com/shebao-project/shebao/internal/payment/ssc"
 	"github.com/shebao-project/shebao/internal/payment/wechatpay"
 	coresandbox "github.com/shebao-project/shebao/internal/sandbox/coresys"
 	facesandbox "github.com/shebao-project/shebao/internal/sandbox/face"
 	"github.com/shebao-project/shebao/internal/sandbox/sms"
+	sscsandbox "github.com/shebao-project/shebao/internal/sandbox/ssc"
 	wxsandbox "github.com/shebao-project/shebao/internal/sandbox/wechatpay"
 )
 
@@ -24,6 +28,7 @@ const (
 	corePrefix   = "/sandbox/core"
 	smsPath      = "/sandbox/sms"
 	facePrefix   = "/sandbox/face"
+	sscPrefix    = "/sandbox/ssc"
 )
 
 // sandbox is the outside world for demos and tests: WeChat Pay, the SMS
@@ -34,6 +39,7 @@ type sandbox struct {
 	sms    *sms.Outbox
 	core   *coresandbox.Server
 	face   *facesandbox.Server
+	bank   *sscsandbox.Server // the social security card's issuing bank
 }
 
 // newSandbox builds the sandbox served at baseURL, keeping its merchant
@@ -52,8 +58,20 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	if err != nil {
 		return nil, fmt.Errorf("app: wechat pay sandbox: %w", err)
 	}
+	bankCreds, err := sscsandbox.LoadOrCreateCredentials(filepath.Join(dir, "ssc"), o.Random)
+	if err != nil {
+		return nil, fmt.Errorf("app: sandbox card bank credentials: %w", err)
+	}
+	bank, err := sscsandbox.NewServer(sscsandbox.Config{
+		Credentials: bankCreds, MountPrefix: sscPrefix, Now: o.Now, Logger: log.With("component", "sandbox.ssc"),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, NotifySchedule: o.NotifySchedule,
+		AllowHTTPNotify: true, Random: o.Random,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: card bank sandbox: %w", err)
+	}
 	return &sandbox{dir: dir, wechat: wx, sms: sms.NewOutbox(o.Now), core: coresandbox.New(corePrefix, o.Now),
-		face: facesandbox.New(facePrefix, o.Now)}, nil
+		face: facesandbox.New(facePrefix, o.Now), bank: bank}, nil
 }
 
 func (s *sandbox) handler() http.Handler {
@@ -62,10 +80,30 @@ func (s *sandbox) handler() http.Handler {
 	mux.Handle(corePrefix+"/", s.core)
 	mux.Handle(smsPath, s.sms)
 	mux.Handle(facePrefix+"/", s.face)
+	mux.Handle(sscPrefix+"/", s.bank)
 	return mux
 }
 
-func (s *sandbox) run(ctx context.Context) { s.wechat.Run(ctx) }
+// run delivers the sandboxes' notifications until ctx ends.
+func (s *sandbox) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.wechat.Run(ctx) })
+	wg.Go(func() { s.bank.Run(ctx) })
+	wg.Wait()
+}
+
+// sscProvider builds the social security card account provider from the
+// card bank's credentials (DATA/sandbox/ssc), as a deployment would from the
+// key files its card-issuing bank issues. With the sandbox running apart,
+// whichever process starts first creates them (creation is race-safe).
+func (x *outside) sscProvider(publicURL string, random io.Reader) (*ssc.Provider, error) {
+	creds, err := sscsandbox.LoadOrCreateCredentials(filepath.Join(x.merchantDir, "ssc"), random)
+	if err != nil {
+		return nil, fmt.Errorf("app: card bank credentials: %w", err)
+	}
+	return ssc.New(creds.ProviderConfig(x.baseURL+sscPrefix,
+		publicURL+"/api/v1/payments/ssc_account/notify", publicURL+"/api/v1/payments/ssc_account/refund-notify"))
+}
 
 // outside is how the platform reaches the outside world: a sandbox in this
 // process, or one running apart (`shebao sandbox`, --sandbox-url) that

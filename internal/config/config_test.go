@@ -18,11 +18,11 @@ func TestParseServe(t *testing.T) {
 		want    Config
 		wantErr string
 	}{
-		{name: "defaults", want: Config{Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info"}},
+		{name: "defaults", want: Config{Addr: "127.0.0.1:8080", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info", AuthPerMinute: 30}},
 		{name: "env", env: map[string]string{"SHEBAO_ADDR": "0.0.0.0:9000", "SHEBAO_DATA": "/var/lib/shebao"},
-			want: Config{Addr: "0.0.0.0:9000", DataDir: "/var/lib/shebao", Demo: true, LogFormat: "text", LogLevel: "info"}},
+			want: Config{Addr: "0.0.0.0:9000", DataDir: "/var/lib/shebao", Demo: true, LogFormat: "text", LogLevel: "info", AuthPerMinute: 30}},
 		{name: "flag beats env", args: []string{"--addr", "127.0.0.1:9999"}, env: map[string]string{"SHEBAO_ADDR": "0.0.0.0:9000"},
-			want: Config{Addr: "127.0.0.1:9999", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info"}},
+			want: Config{Addr: "127.0.0.1:9999", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info", AuthPerMinute: 30}},
 		{name: "bad addr", args: []string{"--addr", "8080"}, wantErr: "HOST:PORT"},
 		{name: "bad demo env", env: map[string]string{"SHEBAO_DEMO": "maybe"}, wantErr: "SHEBAO_DEMO"},
 		{name: "postgres not yet", args: []string{"--db", "postgres://x"}, wantErr: "only SQLite"},

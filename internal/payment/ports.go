@@ -8,6 +8,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/ledger"
@@ -227,6 +228,9 @@ type Tx interface {
 	InsertRefund(ctx context.Context, r Refund) error
 	UpdateRefund(ctx context.Context, r Refund) error
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
+	// The evidence log's appends (ReserveEvidence, EvidenceNodes,
+	// InsertEvidence), made in the crediting transaction.
+	evidence.TxStore
 }
 
 // Refund is our record of giving an order's money back.

@@ -132,7 +132,11 @@ func (s *Service) credit(ctx context.Context, id, ref string) error {
 		if err := tx.RecordPosting(ctx, ledger.Credit(cur.ID, issued.lines()), s.now()); err != nil {
 			return fmt.Errorf("payment: ledger credit %s: %w", cur.ID, err)
 		}
-		return s.storeVouchers(ctx, tx, issued)
+		vs, err := s.storeVouchers(ctx, tx, issued)
+		if err != nil {
+			return err
+		}
+		return s.logEvidence(ctx, tx, cur, issued, vs)
 	})
 }
 

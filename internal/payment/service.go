@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/risk"
 	"github.com/shebao-project/shebao/internal/voucher"
@@ -41,6 +42,7 @@ type Service struct {
 	persons   Persons
 	rules     Rules
 	risk      risk.Rules
+	evidence  *evidence.Log
 	signer    *voucher.Signer
 	agency    func(region string) Agency
 	names     func(code string) string
@@ -59,9 +61,12 @@ type Deps struct {
 	Persons   Persons
 	Rules     Rules
 	// Risk are the hold rules; the zero value holds nothing.
-	Risk   risk.Rules
-	Signer *voucher.Signer
-	Agency func(region string) Agency
+	Risk risk.Rules
+	// Evidence is the evidence log every credited order and voucher is
+	// appended to; nil logs nothing (unit tests of other parts).
+	Evidence *evidence.Log
+	Signer   *voucher.Signer
+	Agency   func(region string) Agency
 	// InsuranceName names an aae140 insurance code for vouchers.
 	InsuranceName func(code string) string
 	Now           func() time.Time
@@ -79,7 +84,7 @@ func NewService(d Deps) *Service {
 		wake = func() {}
 	}
 	return &Service{
-		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, rules: d.Rules, risk: d.Risk,
+		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, rules: d.Rules, risk: d.Risk, evidence: d.Evidence,
 		signer: d.Signer, agency: d.Agency, names: d.InsuranceName, now: d.Now, random: d.Random, log: d.Log, wake: wake,
 		// WeChat Pay keeps a prepay_id for 2 hours; 30 minutes is long enough to
 		// pay and short enough that bills are not held hostage by abandoned orders.

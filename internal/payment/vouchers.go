@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -75,32 +76,66 @@ func channelName(ch string) string {
 	return ch
 }
 
-// store numbers, builds, signs and inserts the vouchers in tx.
-func (s *Service) storeVouchers(ctx context.Context, tx Tx, is *issue) error {
+// storeVouchers numbers, builds, signs and inserts the vouchers in tx.
+func (s *Service) storeVouchers(ctx context.Context, tx Tx, is *issue) ([]*voucher.Voucher, error) {
 	seq, err := tx.NextSequence(ctx, "fiscal_receipt:"+is.ag.BillCode)
 	if err != nil {
-		return fmt.Errorf("payment: fiscal number: %w", err)
+		return nil, fmt.Errorf("payment: fiscal number: %w", err)
 	}
 	nums := voucher.Numbers{BillCode: is.ag.BillCode, BillNumber: fmt.Sprintf("%010d", seq)}
+	var out []*voucher.Voucher
 	for _, k := range voucher.Kinds() {
 		id, err := s.newID("vch_", 20)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		code, err := s.newID("", 20)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		v, err := voucher.Build(k, is.facts, nums, id, code, s.now())
 		if err != nil {
-			return fmt.Errorf("payment: build %s: %w", k, err)
+			return nil, fmt.Errorf("payment: build %s: %w", k, err)
 		}
 		if err := s.signer.Sign(s.random, v); err != nil {
-			return fmt.Errorf("payment: sign %s: %w", k, err)
+			return nil, fmt.Errorf("payment: sign %s: %w", k, err)
 		}
 		if err := tx.InsertVoucher(ctx, *v); err != nil {
-			return fmt.Errorf("payment: store %s: %w", k, err)
+			return nil, fmt.Errorf("payment: store %s: %w", k, err)
 		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// logEvidence appends the credited order's contribution and its vouchers
+// to the evidence log in the crediting transaction tx, so a credited order
+// is always logged and a rolled-back one never is. The insured person is
+// logged by id, never by ID number.
+func (s *Service) logEvidence(ctx context.Context, tx Tx, o *Order, is *issue, vs []*voucher.Voucher) error {
+	if s.evidence == nil {
+		return nil
+	}
+	c := evidence.Contribution{OrderID: o.ID, OutTradeNo: o.OutTradeNo, TransactionID: o.TransactionID,
+		Region: o.Region, InsuredPersonID: o.PersonID, TotalFen: o.AmountFen,
+		CorePostingRef: o.CoreRef, PostedAt: is.facts.PostedAt}
+	for _, l := range is.facts.Lines {
+		c.Items = append(c.Items, evidence.Item{Insurance: l.Insurance, Period: l.Period, AmountFen: l.AmountFen})
+	}
+	leaf, err := c.Leaf()
+	if err != nil {
+		return err
+	}
+	leaves := []evidence.Leaf{leaf}
+	for _, v := range vs {
+		l, err := evidence.VoucherLeaf(v)
+		if err != nil {
+			return err
+		}
+		leaves = append(leaves, l)
+	}
+	if _, err := s.evidence.Append(ctx, tx, leaves...); err != nil {
+		return fmt.Errorf("payment: evidence for %s: %w", o.ID, err)
 	}
 	return nil
 }
