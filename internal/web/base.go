@@ -36,7 +36,7 @@ func (h *handler) basePage(w http.ResponseWriter, r *http.Request, p *identity.P
 		h.pageError(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "base", page{Title: "缴费基数", Person: p, CSRF: csrf, Data: d})
+	h.render(w, r, http.StatusOK, "base", page{Title: "title.base", Person: p, CSRF: csrf, Nav: "me", Data: d})
 }
 
 func (h *handler) baseData(r *http.Request, p *identity.Person) (*baseData, error) {
@@ -95,7 +95,7 @@ func (h *handler) saveBase(w http.ResponseWriter, r *http.Request, p *identity.P
 		if c.Editable {
 			if base, err = formBase(r, c.Ins.Code); err != nil {
 				d.Choices[i].Choice, d.Choices[i].Custom = "custom", r.PostFormValue("amount_"+c.Ins.Code)
-				h.render(w, r, http.StatusBadRequest, "base", page{Title: "缴费基数", Person: p, CSRF: csrf, Error: safe(err), Data: d})
+				h.render(w, r, http.StatusBadRequest, "base", page{Title: "title.base", Person: p, CSRF: csrf, Nav: "me", Back: "/me/base", Error: safe(err), Data: d})
 				return
 			}
 		}
@@ -103,7 +103,7 @@ func (h *handler) saveBase(w http.ResponseWriter, r *http.Request, p *identity.P
 	}
 	month := h.month().String()
 	if _, err := h.Billing.Check(p, month, items); err != nil {
-		h.render(w, r, http.StatusUnprocessableEntity, "base", page{Title: "缴费基数", Person: p, CSRF: csrf, Error: policyError(err), Data: d})
+		h.render(w, r, http.StatusUnprocessableEntity, "base", page{Title: "title.base", Person: p, CSRF: csrf, Nav: "me", Back: "/me/base", Error: policyError(err), Data: d})
 		return
 	}
 	for _, it := range items {

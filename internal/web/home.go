@@ -20,7 +20,7 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 			regions = append(regions, rg)
 		}
 	}
-	h.render(w, r, http.StatusOK, "home", page{Title: "社保缴费", Data: homeData{Regions: regions}})
+	h.render(w, r, http.StatusOK, "home", page{Title: "title.home", Data: homeData{Regions: regions}})
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {

@@ -2,52 +2,91 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 
 	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/policy"
 )
 
 type loginData struct {
 	Phone     string
-	Region    string
-	OutboxURL string // demo only: where the sandbox shows the SMS
+	Region    *policy.RegionView // the region chosen on the home page, if any
+	OutboxURL string             // demo only: where the sandbox shows the SMS
+}
+
+// Methods are the region's authentication methods other than the SMS code
+// this page takes, for the page to name (seed §1: 人脸识别+短信验证,
+// 电子社保卡密码, 国家政务平台统一认证).
+func (d loginData) Methods() []string {
+	if d.Region == nil {
+		return nil
+	}
+	return d.Region.AuthMethods
+}
+
+// Has reports whether the region offers authentication method m.
+func (d loginData) Has(m string) bool { return slices.Contains(d.Methods(), m) }
+
+// RegionCode is the chosen region's code, carried through the login forms.
+func (d loginData) RegionCode() string {
+	if d.Region == nil {
+		return ""
+	}
+	return d.Region.Code
 }
 
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "login", page{Title: "实名认证", Data: loginData{Region: r.URL.Query().Get("region")}})
+	d := h.loginData(r.URL.Query().Get("region"), "")
+	h.render(w, r, http.StatusOK, "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Data: d})
 }
 
 // sendCode sends the SMS code and shows the form to enter it.
 func (h *handler) sendCode(w http.ResponseWriter, r *http.Request) {
 	phone := r.PostFormValue("phone")
+	d := h.loginData(r.PostFormValue("region"), phone)
+	back := "/login"
+	if d.Region != nil {
+		back += "?region=" + url.QueryEscape(d.Region.Code)
+	}
 	if err := h.Identity.SendSMSCode(r.Context(), phone); err != nil {
 		e, _ := apperr.As(err)
 		if e != nil && e.Code == "sms_too_soon" {
 			// A code is already on its way: let the person enter it.
-			h.render(w, r, http.StatusOK, "code", page{Title: "输入验证码", Error: e, Data: h.loginData(phone)})
+			h.render(w, r, http.StatusOK, "code", page{Title: "title.code", Region: d.RegionCode(), Step: 1, Back: back, Error: e, Data: d})
 			return
 		}
-		h.render(w, r, statusFor(err), "login", page{Title: "实名认证", Error: safe(err), Data: loginData{Phone: phone}})
+		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Back: back, Error: safe(err), Data: d})
 		return
 	}
-	h.render(w, r, http.StatusOK, "code", page{Title: "输入验证码", Data: h.loginData(phone)})
+	h.render(w, r, http.StatusOK, "code", page{Title: "title.code", Region: d.RegionCode(), Step: 1, Back: back, Data: d})
 }
 
-func (h *handler) loginData(phone string) loginData {
+// loginData describes the login forms for a region code (ignored when it is
+// not a region with a policy this month) and a phone number.
+func (h *handler) loginData(region, phone string) loginData {
 	d := loginData{Phone: phone}
-	if h.Demo {
-		d.OutboxURL = "/sandbox/sms?phone=" + phone
+	if region != "" {
+		if rv, err := h.Policy.RegionAt(region, h.month()); err == nil {
+			d.Region = rv
+		}
+	}
+	if h.Demo && phone != "" {
+		d.OutboxURL = "/sandbox/sms?phone=" + url.QueryEscape(phone)
 	}
 	return d
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	phone, code := r.PostFormValue("phone"), r.PostFormValue("code")
-	token, _, err := h.Identity.LoginSMS(r.Context(), phone, code)
+	token, p, err := h.Identity.LoginSMS(r.Context(), phone, code)
 	if err != nil {
-		h.render(w, r, statusFor(err), "code", page{Title: "输入验证码", Error: safe(err), Data: h.loginData(phone)})
+		d := h.loginData(r.PostFormValue("region"), phone)
+		h.render(w, r, statusFor(err), "code", page{Title: "title.code", Region: d.RegionCode(), Step: 1, Back: "/login", Error: safe(err), Data: d})
 		return
 	}
 	h.setSession(w, token)
+	h.restorePrefs(r.Context(), w, p.ID)
 	http.Redirect(w, r, "/me", http.StatusSeeOther)
 }
 

@@ -42,7 +42,7 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 			return
 		}
 	}
-	h.render(w, r, http.StatusOK, "order", page{Title: "缴费结果", Person: p, CSRF: csrf, Refresh: d.Pending, Data: d})
+	h.render(w, r, http.StatusOK, "order", page{Title: "title.order", Person: p, CSRF: csrf, Refresh: d.Pending, Step: 4, Data: d})
 }
 
 // orderState is the small JSON the result page's script polls.
@@ -55,7 +55,8 @@ func (h *handler) orderState(w http.ResponseWriter, r *http.Request, p *identity
 		_, _ = w.Write([]byte(`{"state":"unknown"}`))
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]string{"state": string(o.State), "label": stateLabel(o.State)})
+	label := h.tpl.cats[pickLang(r)].must("state." + string(o.State))
+	_ = json.NewEncoder(w).Encode(map[string]string{"state": string(o.State), "label": label})
 }
 
 func (h *handler) closeOrder(w http.ResponseWriter, r *http.Request, p *identity.Person, _ string) {

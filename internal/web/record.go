@@ -14,61 +14,88 @@ import (
 )
 
 type recordData struct {
+	Profile    profile
 	Plan       []planPart // when the bills due are over the channel's limits
 	Limits     payment.Limits
 	Region     *policy.RegionView
-	Enrolments []identity.Enrolment
+	Person     *identity.Person
+	Enrolments []standing
 	Current    []billing.Bill
 	Arrears    []billing.Bill
+	Hidden     int // arrears this profile does not list (current period only)
 	Total      money.Fen
-	Channels   []channelOption
+	Channels   []string
 	IdemKey    string
+	Stage      string // step-by-step profiles: "confirm", then "pay"
 }
 
-type channelOption struct{ Code, Name string }
-
-var channelNames = map[string]string{"wechatpay": "微信支付", "wechatpay_native": "微信扫码支付", "ssc_account": "社保卡金融账户", "unionpay": "银联"}
+// channelCodes are the channels with a provider in this version; a
+// region's pack may list more.
+var channelCodes = map[string]bool{"wechatpay": true}
 
 // record is 我的参保信息: who, which insurance types, what is due, and the
-// form to pay it. Bills come pre-selected: paying this month is one tap.
+// form to pay it. Bills come pre-selected and one channel is chosen, so a
+// returning person pays this month with one tap here and one at the
+// cashier. Step-by-step profiles show the same content on two screens:
+// confirm the record, then pay.
 func (h *handler) record(w http.ResponseWriter, r *http.Request, p *identity.Person, csrf string) {
 	d, err := h.recordData(r, p)
 	if err != nil {
 		h.pageError(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "record", page{Title: "我的参保信息", Person: p, CSRF: csrf, Data: d})
+	step := 0
+	if d.Profile.Steps {
+		step = 2
+		if d.Stage == "pay" {
+			step = 3
+		}
+	}
+	h.render(w, r, http.StatusOK, "record", page{Title: "title.record", Person: p, CSRF: csrf, Nav: "me", Step: step, Data: d})
 }
 
 func (h *handler) recordData(r *http.Request, p *identity.Person) (*recordData, error) {
-	rv, err := h.Policy.RegionAt(p.Region, policy.MonthOf(h.Now().In(payment.Beijing())))
+	rv, err := h.Policy.RegionAt(p.Region, h.month())
 	if err != nil {
 		return nil, err
 	}
-	es, err := h.Identity.Enrolments(r.Context(), p.ID)
+	all, err := h.Payments.Bills(r.Context(), p.ID)
 	if err != nil {
 		return nil, err
 	}
-	bills, err := h.Payments.DueBills(r.Context(), p.ID)
+	st, err := h.standing(r, p, all)
 	if err != nil {
 		return nil, err
 	}
-	d := &recordData{Region: rv, Enrolments: es, IdemKey: newKey()}
-	for _, b := range bills {
-		if b.Kind == billing.Arrears {
+	prof := h.profileOf(p.Region)
+	d := &recordData{Profile: prof, Region: rv, Person: p, Enrolments: st, IdemKey: newKey(), Stage: "confirm"}
+	if prof.Steps && r.URL.Query().Get("step") == "pay" {
+		d.Stage = "pay"
+	}
+	var payable []billing.Bill
+	for _, b := range all {
+		switch {
+		case b.Status != billing.Due:
+		case b.Kind == billing.Arrears && !prof.Arrears:
+			d.Hidden++
+		case b.Kind == billing.Arrears:
 			d.Arrears = append(d.Arrears, b)
-		} else {
+			payable = append(payable, b)
+		default:
 			d.Current = append(d.Current, b)
+			payable = append(payable, b)
 		}
+	}
+	for _, b := range payable {
 		d.Total += b.AmountFen
 	}
 	for _, c := range rv.Channels {
-		if c.Code == "wechatpay" { // the only channel with a provider in this version
-			d.Channels = append(d.Channels, channelOption{c.Code, channelNames[c.Code]})
+		if channelCodes[c.Code] {
+			d.Channels = append(d.Channels, c.Code)
 		}
 	}
 	if len(d.Channels) > 0 {
-		if err := h.planFor(r, p, d, bills); err != nil {
+		if err := h.planFor(r, p, d, payable); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +112,7 @@ type planPart struct {
 // payments and pre-selects the first one: the person is offered a way to pay
 // everything, one payment at a time, instead of a refusal (seed §3, §5).
 func (h *handler) planFor(r *http.Request, p *identity.Person, d *recordData, bills []billing.Bill) error {
-	l, err := h.Payments.LimitsFor(r.Context(), p, d.Channels[0].Code)
+	l, err := h.Payments.LimitsFor(r.Context(), p, d.Channels[0])
 	if err != nil {
 		return err
 	}
@@ -116,6 +143,39 @@ func (d *recordData) Preselected(id string) bool {
 		}
 	}
 	return false
+}
+
+// SelectedTotal is what the pre-selected bills add up to.
+func (d *recordData) SelectedTotal() money.Fen {
+	var t money.Fen
+	for _, bs := range [][]billing.Bill{d.Current, d.Arrears} {
+		for _, b := range bs {
+			if d.Preselected(b.ID) {
+				t += b.AmountFen
+			}
+		}
+	}
+	return t
+}
+
+// billLine is a bill on the pay form: whether it starts ticked, and the
+// policy behind its amount where the profile explains it beside the amount.
+type billLine struct {
+	Bill    billing.Bill
+	Checked bool
+	Rule    *policy.InsuranceView
+	Region  *policy.RegionView
+}
+
+// Line is b as the pay form shows it.
+func (d *recordData) Line(b billing.Bill) billLine {
+	l := billLine{Bill: b, Checked: d.Preselected(b.ID)}
+	if d.Profile.PolicyBeside {
+		if ins, ok := findInsurance(d.Region, string(d.Person.Type), b.Insurance); ok {
+			l.Rule, l.Region = &ins, d.Region
+		}
+	}
+	return l
 }
 
 // newKey is the idempotency key embedded in the pay form: submitting the

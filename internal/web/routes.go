@@ -1,6 +1,8 @@
-// Package web is shebao's citizen pages: server-rendered, Simplified
-// Chinese, mobile-first, and complete without JavaScript (a small script
-// only makes the result page follow the payment without reloading).
+// Package web is shebao's citizen pages: server-rendered, in Simplified
+// Chinese and English, mobile-first, laid out by the region's presentation
+// profile, with a care mode (关怀模式) for older people, and complete without
+// JavaScript (small scripts make the result page follow the payment and
+// speak each step in care mode).
 package web
 
 import (
@@ -25,6 +27,12 @@ type Deps struct {
 	Log       *slog.Logger
 	Demo      bool // show the sandbox hints
 	Secure    bool // cookies only over HTTPS
+	// Prefs stores display preferences with the person (optional: without
+	// it they live in the device's cookies only).
+	Prefs PrefStore
+	// TicketURL is where a person opens a ticket (工单), e.g. when a payment
+	// is not credited after 3 working days; empty: only 12333 is offered.
+	TicketURL string
 }
 
 type handler struct {
@@ -36,7 +44,14 @@ type handler struct {
 // NewHandler parses every template now, so a broken template fails the
 // start rather than a person's request.
 func NewHandler(d Deps) (http.Handler, error) {
-	tpl, err := parseTemplates()
+	cats, err := loadCatalogues()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(cats, goKeys()); err != nil {
+		return nil, err
+	}
+	tpl, err := parseTemplates(cats)
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +63,13 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", st)
 	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("POST /prefs", h.savePrefs)
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login/code", h.sendCode)
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /logout", h.withPerson(h.logout))
 	mux.HandleFunc("GET /me", h.withPerson(h.record))
+	mux.HandleFunc("GET /me/history", h.withPerson(h.history))
 	mux.HandleFunc("GET /me/base", h.withPerson(h.basePage))
 	mux.HandleFunc("POST /me/base", h.withPerson(h.saveBase))
 	mux.HandleFunc("POST /orders", h.withPerson(h.createOrder))

@@ -24,7 +24,7 @@ func (h *handler) wallet(w http.ResponseWriter, r *http.Request, p *identity.Per
 		d, _ := voucher.Decode(v.Payload)
 		items = append(items, walletItem{V: v, Doc: d})
 	}
-	h.render(w, r, http.StatusOK, "wallet", page{Title: "我的票夹", Person: p, CSRF: csrf, Data: items})
+	h.render(w, r, http.StatusOK, "wallet", page{Title: "title.wallet", Person: p, CSRF: csrf, Nav: "vouchers", Data: items})
 }
 
 type voucherData struct {
@@ -46,7 +46,7 @@ func (h *handler) voucherPage(w http.ResponseWriter, r *http.Request, p *identit
 		h.pageError(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "voucher", page{Title: v.Kind.Title(), Person: p, CSRF: csrf, Data: d})
+	h.render(w, r, http.StatusOK, "voucher", page{Title: "kind." + string(v.Kind), Person: p, CSRF: csrf, Nav: "vouchers", Data: d})
 }
 
 func (h *handler) voucherData(v voucher.Voucher) (*voucherData, error) {
@@ -75,5 +75,5 @@ func (h *handler) verifyPage(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, nil, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "verify", page{Title: "凭证查验", Data: verifyData{Code: code, Found: res.Found, Result: res.Result, V: res.Voucher}})
+	h.render(w, r, http.StatusOK, "verify", page{Title: "title.verify", Data: verifyData{Code: code, Found: res.Found, Result: res.Result, V: res.Voucher}})
 }
