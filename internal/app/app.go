@@ -171,7 +171,8 @@ func (a *App) routes() http.Handler {
 		mux.Handle("POST /sandbox/population", &population{a: a})
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
-		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://")})
+		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
+		FaceBaseURL: a.outside.baseURL})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/shebao-project/shebao/internal/auditlog"
@@ -98,5 +99,31 @@ func TestE2EProxyPayment(t *testing.T) {
 	n, problem, err := auditlog.Verify(t.Context(), e.run.App.AuditReader())
 	if err != nil || problem != nil || n < 4 {
 		t.Fatalf("audit log: %d entries, problem %+v, err %v", n, problem, err)
+	}
+}
+
+// TestE2ECardAccountChannel pays Guangzhou bills through the social
+// security card account: the bank's page takes the PIN, its signed
+// notification credits the order.
+func TestE2ECardAccountChannel(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	token, _ := e.login(t, "13800000002")
+	bs := e.bills(t, token)
+	var o struct {
+		ID  string `json:"id"`
+		Pay struct {
+			CashierURL string `json:"cashier_url"`
+		} `json:"pay"`
+	}
+	e.call(t, "POST", "/api/v1/orders", token, keyHeader("card1"), map[string]any{"bill_ids": ids(bs), "channel": "ssc_account"}).
+		want(t, http.StatusCreated).json(t, &o)
+	if !strings.HasPrefix(o.Pay.CashierURL, e.URL+"/sandbox/ssc/") {
+		t.Fatalf("card account order has no bank page: %+v", o)
+	}
+	e.raw(t, "POST", strings.TrimPrefix(o.Pay.CashierURL, e.URL), nil, map[string]string{"outcome": "success", "pin": "123456"}).want(t, 200)
+	got := e.waitState(t, token, o.ID, "credited")
+	if len(e.vouchers(t, token, got.ID)) != 3 {
+		t.Fatal("credited without three vouchers")
 	}
 }

@@ -30,10 +30,12 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 	d := orderData{Order: o, Cashier: r.URL.Query().Get("cashier")}
 	switch o.State {
 	case payment.AwaitingPayment:
-		if o.PrepayID != "" && h.Demo {
-			d.PayURL = "/sandbox/wechatpay/cashier/" + url.PathEscape(o.PrepayID) + "?return=" + url.QueryEscape("/orders/"+o.ID)
+		// Where the person pays: the channel's page (the card bank's PIN page,
+		// or in demo mode the WeChat sandbox cashier), as the order stored it.
+		if o.PayParams != nil && o.PayParams.CashierURL != "" {
+			d.PayURL = o.PayParams.CashierURL + "?return=" + url.QueryEscape("/orders/"+o.ID)
 		}
-		d.Pending = d.Cashier != "cancel" && d.Cashier != "insufficient"
+		d.Pending = !failedAtCashier[d.Cashier]
 	case payment.Created, payment.Paid, payment.Posting:
 		d.Pending = true
 	case payment.Credited:
@@ -44,6 +46,10 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 	}
 	h.render(w, r, http.StatusOK, "order", page{Title: "title.order", Person: p, CSRF: csrf, Refresh: d.Pending, Step: 4, Data: d})
 }
+
+// failedAtCashier are the outcomes a payment page reports when the person
+// did not pay: the order stays payable, and the page says how to go on.
+var failedAtCashier = map[string]bool{"cancel": true, "insufficient": true, "frozen": true, "pin_locked": true, "limit": true}
 
 // orderState is the small JSON the result page's script polls.
 func (h *handler) orderState(w http.ResponseWriter, r *http.Request, p *identity.Person, _ string) {

@@ -31,7 +31,7 @@ type recordData struct {
 
 // channelCodes are the channels with a provider in this version; a
 // region's pack may list more.
-var channelCodes = map[string]bool{"wechatpay": true}
+var channelCodes = map[string]bool{"wechatpay": true, "ssc_account": true}
 
 // record is 我的参保信息: who, which insurance types, what is due, and the
 // form to pay it. Bills come pre-selected and one channel is chosen, so a

@@ -26,7 +26,9 @@ type Deps struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 	Demo      bool // show the sandbox hints
-	Secure    bool // cookies only over HTTPS
+	// FaceBaseURL makes the liveness service's relative page paths absolute.
+	FaceBaseURL string
+	Secure      bool // cookies only over HTTPS
 	// Prefs stores display preferences with the person (optional: without
 	// it they live in the device's cookies only).
 	Prefs PrefStore
@@ -67,6 +69,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login/code", h.sendCode)
 	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /login/ecard", h.loginPIN)
+	mux.HandleFunc("POST /login/face", h.startFace)
+	mux.HandleFunc("GET /login/face/done", h.faceDone)
 	mux.HandleFunc("POST /logout", h.withPerson(h.logout))
 	mux.HandleFunc("GET /me", h.withPerson(h.record))
 	mux.HandleFunc("GET /me/history", h.withPerson(h.history))
