@@ -27,7 +27,6 @@ import (
 	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/policy"
 	"github.com/shebao-project/shebao/internal/risk"
-	"github.com/shebao-project/shebao/internal/store/sqlite"
 	"github.com/shebao-project/shebao/internal/voucher"
 	"github.com/shebao-project/shebao/internal/web"
 	"github.com/shebao-project/shebao/policies"
@@ -48,7 +47,7 @@ type App struct {
 	publicURL string
 	log       *slog.Logger
 	now       func() time.Time
-	db        *sqlite.DB
+	db        engine
 	Identity  *identity.Service
 	Payments  *payment.Service
 	Billing   *billing.Service
@@ -85,14 +84,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if a.Policy, err = policy.Load(policies.FS, o.Now); err != nil {
 		return fmt.Errorf("app: policy packs: %w", err)
 	}
-	dbPath := filepath.Join(a.cfg.DataDir, "shebao.db")
-	if p, ok := strings.CutPrefix(a.cfg.DB, "sqlite:"); ok && p != "" {
-		dbPath = p
-	}
 	if err := ensureDir(a.cfg.DataDir); err != nil {
 		return err
 	}
-	if a.db, err = sqlite.Open(ctx, dbPath); err != nil {
+	if a.db, err = openEngine(ctx, a.cfg.DB, a.cfg.DataDir); err != nil {
 		return err
 	}
 	key, err := pii.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "pii.key"), o.Random)
@@ -142,7 +137,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
 	a.runner.Handle(evidence.JobCheckpoint, a.Evidence.CheckpointJob(time.Minute))
-	if err := a.db.InTx(ctx, func(tx *sqlite.Tx) error {
+	if err := a.db.Payments().InTx(ctx, func(tx payment.Tx) error {
 		return tx.EnqueueJobOnce(ctx, jobs.Job{Kind: evidence.JobCheckpoint, Ref: evidence.JobCheckpointRef, RunAt: o.Now()})
 	}); err != nil {
 		return fmt.Errorf("app: schedule checkpoints: %w", err)

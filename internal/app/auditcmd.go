@@ -12,7 +12,6 @@ import (
 
 	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/money"
-	"github.com/shebao-project/shebao/internal/store/sqlite"
 )
 
 // runAudit implements `shebao audit --data DIR`: it checks the money
@@ -27,19 +26,18 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	path := filepath.Join(*data, "shebao.db")
-	if p, ok := strings.CutPrefix(*db, "sqlite:"); ok && p != "" {
-		path = p
-	} else if *db != "" {
-		fmt.Fprintf(stderr, "shebao audit: --db %q: only SQLite is supported in this version\n", *db)
-		return 2
-	}
-	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(stderr, "shebao audit: no database at %s: %v\n", path, err)
-		return 2
+	if !isPostgres(*db) {
+		path := filepath.Join(*data, "shebao.db")
+		if p, ok := strings.CutPrefix(*db, "sqlite:"); ok && p != "" {
+			path = p
+		}
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(stderr, "shebao audit: no database at %s: %v\n", path, err)
+			return 2
+		}
 	}
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, path)
+	store, err := openEngine(ctx, *db, *data)
 	if err != nil {
 		fmt.Fprintf(stderr, "shebao audit: %v\n", err)
 		return 1

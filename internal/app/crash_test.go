@@ -38,11 +38,12 @@ func TestCrashUnderLoad(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := t.TempDir()
+	db := testDB(t) // "" (SQLite) or a fresh PostgreSQL schema
 	sbAddr, appAddr := freeAddr(t), freeAddr(t)
 	sandbox := start(t, bin, "sandbox", "--addr", sbAddr, "--data", data, "--fast-notify")
 	defer stop(sandbox)
 	waitHTTP(t, "http://"+sbAddr+"/sandbox/sms?phone=1")
-	serve := []string{"serve", "--addr", appAddr, "--data", data, "--sandbox-url", "http://" + sbAddr, "--job-lease", "2s", "--log-level", "error"}
+	serve := []string{"serve", "--addr", appAddr, "--data", data, "--db", db, "--sandbox-url", "http://" + sbAddr, "--job-lease", "2s", "--log-level", "error"}
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	orders := 0
 	for i := 0; i < kills; i++ {
@@ -52,7 +53,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		done := make(chan *loadtest.Summary, 1)
 		go func() {
 			s, _ := loadtest.Run(ctx, loadtest.Config{URL: "http://" + appAddr, SandboxURL: "http://" + sbAddr,
-				Citizens: 8, Duration: 5 * time.Second, SignatureSample: time.Millisecond})
+				Citizens: 8, Duration: 5 * time.Second, SignatureSample: time.Millisecond, Pool: 16})
 			done <- s
 		}()
 		time.Sleep(time.Duration(300+rng.IntN(900)) * time.Millisecond)
@@ -79,7 +80,7 @@ func TestCrashUnderLoad(t *testing.T) {
 				Resolved bool   `json:"Resolved"`
 			} `json:"differences"`
 		}
-		out, _ := exec.Command(bin, "reconcile", "--data", data, "--sandbox-url", "http://"+sbAddr).Output()
+		out, _ := exec.Command(bin, "reconcile", "--data", data, "--db", db, "--sandbox-url", "http://"+sbAddr).Output()
 		_ = json.Unmarshal(out, &rec)
 		open = open[:0]
 		for _, d := range rec.Differences {
@@ -87,7 +88,7 @@ func TestCrashUnderLoad(t *testing.T) {
 				open = append(open, json.RawMessage(fmt.Sprintf("%q", d.Kind)))
 			}
 		}
-		state := auditState(t, bin, data)
+		state := auditState(t, bin, data, db)
 		settled := state["paid"]+state["posting"] == 0
 		if len(open) == 0 && settled {
 			t.Logf("settled: %v", state)
@@ -98,15 +99,15 @@ func TestCrashUnderLoad(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "audit", "--data", data)
+	cmd := exec.Command(bin, "audit", "--data", data, "--db", db)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("shebao audit after %d kills: %v\n%s", kills, err, out.String())
 	}
 }
 
-func auditState(t *testing.T, bin, data string) map[string]int {
-	out, _ := exec.Command(bin, "audit", "--data", data, "--json").Output()
+func auditState(t *testing.T, bin, data, db string) map[string]int {
+	out, _ := exec.Command(bin, "audit", "--data", data, "--db", db, "--json").Output()
 	var rep struct {
 		ByState  map[string]int `json:"by_state"`
 		Problems []string       `json:"problems"`

@@ -53,11 +53,11 @@ func TestE2EEvidenceAndPDF(t *testing.T) {
 		t.Fatalf("checkpoint is not a signed note: %s", cp.Body)
 	}
 	var out bytes.Buffer
-	if code := app.Main([]string{"log", "verify", "--data", e.DataDir}, nil, &out, &out); code != 0 {
+	if code := app.Main([]string{"log", "verify", "--data", e.DataDir, "--db", e.DB}, nil, &out, &out); code != 0 {
 		t.Fatalf("shebao log verify exit %d: %s", code, out.String())
 	}
 	out.Reset()
-	if code := app.Main([]string{"verify", "--data", e.DataDir, v.VerifyCode}, nil, &out, &out); code != 0 {
+	if code := app.Main([]string{"verify", "--data", e.DataDir, "--db", e.DB, v.VerifyCode}, nil, &out, &out); code != 0 {
 		t.Fatalf("shebao verify exit %d: %s", code, out.String())
 	}
 }

@@ -36,6 +36,7 @@ var e2eLogLevel = flag.String("e2e.loglevel", "warn", "level of the booted serve
 type env struct {
 	URL     string
 	DataDir string
+	DB      string // "" for SQLite in DataDir, else the PostgreSQL URL
 	run     *app.Running
 	hc      *http.Client // no cookies, redirects not followed
 	doc     *openapi3.T
@@ -55,7 +56,8 @@ func startApp(t *testing.T) *env {
 	}
 	logs := &testLog{t: t}
 	dir := t.TempDir()
-	run, err := app.Start(t.Context(), config.Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, LogFormat: "text", LogLevel: "info"},
+	db := testDB(t)
+	run, err := app.Start(t.Context(), config.Config{Addr: "127.0.0.1:0", DataDir: dir, DB: db, Demo: true, LogFormat: "text", LogLevel: "info"},
 		app.Options{
 			NotifySchedule: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond},
 			Log:            slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level})),
@@ -63,7 +65,7 @@ func startApp(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("app.Start: %v", err)
 	}
-	e := &env{URL: run.URL, DataDir: dir, run: run, logs: logs, hc: &http.Client{
+	e := &env{URL: run.URL, DataDir: dir, DB: db, run: run, logs: logs, hc: &http.Client{
 		Timeout:       15 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -73,7 +75,7 @@ func startApp(t *testing.T) *env {
 		}
 		// Whatever the test did, the books must balance afterwards.
 		var out bytes.Buffer
-		if code := app.Main([]string{"audit", "--data", dir}, nil, &out, &out); code != 0 {
+		if code := app.Main([]string{"audit", "--data", dir, "--db", db}, nil, &out, &out); code != 0 {
 			t.Errorf("shebao audit exit %d:\n%s", code, out.String())
 		}
 	})

@@ -2,13 +2,11 @@ package app_test
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -213,13 +211,9 @@ func TestE2ETamperedVoucher(t *testing.T) {
 	vs := wantVoucherSet(t, e.vouchers(t, token, o.ID), o.ID)
 	code := vs["fiscal_receipt"].Code
 
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(e.DataDir, "shebao.db")+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.sqlDB(t)
 	var payload []byte
-	if err := db.QueryRowContext(t.Context(), `SELECT payload FROM vouchers WHERE code = ?`, code).Scan(&payload); err != nil {
+	if err := db.QueryRowContext(t.Context(), `SELECT payload FROM vouchers WHERE code = $1`, code).Scan(&payload); err != nil {
 		t.Fatal(err)
 	}
 	i := bytes.Index(payload, []byte(`"fen":`)) + len(`"fen":`)
@@ -227,7 +221,7 @@ func TestE2ETamperedVoucher(t *testing.T) {
 		t.Fatalf("no amount in fen in the stored payload: %s", payload)
 	}
 	payload[i] = '1' + (payload[i]-'1'+1)%9 // another non-zero leading digit
-	if res, err := db.ExecContext(t.Context(), `UPDATE vouchers SET payload = ? WHERE code = ?`, payload, code); err != nil {
+	if res, err := db.ExecContext(t.Context(), `UPDATE vouchers SET payload = $1 WHERE code = $2`, payload, code); err != nil {
 		t.Fatal(err)
 	} else if n, _ := res.RowsAffected(); n != 1 {
 		t.Fatalf("updated %d rows", n)

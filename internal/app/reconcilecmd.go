@@ -21,6 +21,7 @@ func runReconcile(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", envOrDefault("SHEBAO_DATA", "data"), "data directory (SHEBAO_DATA)")
+	dbURL := fs.String("db", os.Getenv("SHEBAO_DB"), "database URL; empty for SQLite in the data directory (SHEBAO_DB)")
 	sandboxURL := fs.String("sandbox-url", os.Getenv("SHEBAO_SANDBOX_URL"), "the sandbox running apart, if any (SHEBAO_SANDBOX_URL)")
 	date := fs.String("date", time.Now().In(payment.Beijing()).Format("2006-01-02"), "the day to reconcile, Beijing time")
 	channel := fs.String("channel", "wechatpay", "payment channel")
@@ -31,7 +32,7 @@ func runReconcile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shebao reconcile: give --sandbox-url: a demo server's own sandbox lives inside that server, out of reach; with WeChat Pay this command would use the merchant's credentials")
 		return 2
 	}
-	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: *data, Demo: true, SandboxURL: *sandboxURL, LogFormat: "text", LogLevel: "warn"}
+	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: *data, DB: *dbURL, Demo: true, SandboxURL: *sandboxURL, LogFormat: "text", LogLevel: "warn"}
 	ctx := context.Background()
 	a, err := New(ctx, cfg, "http://127.0.0.1", Options{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/store"
+	"github.com/shebao-project/shebao/internal/store/postgres"
 	"github.com/shebao-project/shebao/internal/store/sqlite"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -63,6 +64,7 @@ func verifyWith(args []string, stdin io.Reader, stdout, stderr io.Writer, now fu
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "data directory: look the code up in DIR/shebao.db, key DIR/keys/"+agencyKeyFile)
+	dbURL := fs.String("db", os.Getenv("SHEBAO_DB"), "database URL (postgres://…) instead of DIR/shebao.db (SHEBAO_DB)")
 	keyPath := fs.String("key", "", "agency public key (PEM, as served at /api/v1/vouchers/public-key)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	billCode := fs.String("bill-code", "", "票据代码 of a fiscal receipt (with --bill-number and --check-code)")
@@ -91,7 +93,7 @@ func verifyWith(args []string, stdin io.Reader, stdout, stderr io.Writer, now fu
 	}
 	var out verifyOutput
 	if three || (*data != "" && looksLikeCode(fs.Arg(0))) {
-		out, err = verifyStored(*data, fs.Arg(0), [3]string{*billCode, *billNumber, *checkCode}, pub, now())
+		out, err = verifyStored(*data, *dbURL, fs.Arg(0), [3]string{*billCode, *billNumber, *checkCode}, pub, now())
 	} else {
 		out, err = verifyOffline(fs.Arg(0), stdin, pub, now())
 	}
@@ -137,9 +139,9 @@ func loadPublicKey(path, data string) (*ecdsa.PublicKey, error) {
 
 // verifyStored looks a voucher up read-only in DIR/shebao.db, by code or
 // by the three elements, and verifies it.
-func verifyStored(data, code string, three [3]string, pub *ecdsa.PublicKey, now time.Time) (verifyOutput, error) {
+func verifyStored(data, dbURL, code string, three [3]string, pub *ecdsa.PublicKey, now time.Time) (verifyOutput, error) {
 	ctx := context.Background()
-	db, err := sqlite.OpenReadOnly(ctx, filepath.Join(data, "shebao.db"))
+	db, err := openReadOnly(ctx, data, dbURL)
 	if err != nil {
 		return verifyOutput{}, err
 	}
@@ -259,6 +261,7 @@ func runLogVerify(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("log verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", envOrDefault("SHEBAO_DATA", "data"), "data directory (SHEBAO_DATA)")
+	dbURL := fs.String("db", os.Getenv("SHEBAO_DB"), "database URL (postgres://…) instead of DIR/shebao.db (SHEBAO_DB)")
 	noteKey := fs.String("note-key", "", "the log's note verifier key (as served at /api/v1/log/key); default: derived from DIR/keys/"+evidenceKeyFile)
 	sm2Key := fs.String("sm2-key", "", "agency public key PEM; default: DIR/keys/"+agencyKeyFile)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -281,7 +284,7 @@ func runLogVerify(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	ctx := context.Background()
-	db, err := sqlite.OpenReadOnly(ctx, filepath.Join(*data, "shebao.db"))
+	db, err := openReadOnly(ctx, *data, *dbURL)
 	if err != nil {
 		return fail(err)
 	}
@@ -307,4 +310,21 @@ func runLogVerify(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// readOnlyStore is what the offline tools read.
+type readOnlyStore interface {
+	FiscalReceiptByBillNumber(ctx context.Context, billCode, billNumber string) (voucher.Voucher, error)
+	VoucherByCode(ctx context.Context, code string) (voucher.Voucher, error)
+	Evidence() evidence.Store
+	Close() error
+}
+
+// openReadOnly opens the database read-only: PostgreSQL for a postgres://
+// URL, else DIR/shebao.db.
+func openReadOnly(ctx context.Context, data, db string) (readOnlyStore, error) {
+	if isPostgres(db) {
+		return postgres.OpenReadOnly(ctx, db)
+	}
+	return sqlite.OpenReadOnly(ctx, filepath.Join(data, "shebao.db"))
 }

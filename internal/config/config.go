@@ -79,8 +79,8 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data: a data directory is required"))
 	}
-	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") {
-		errs = append(errs, fmt.Errorf("--db %q: only SQLite (empty, or sqlite:PATH) is supported in this version; PostgreSQL support is planned", c.DB))
+	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("--db %q: want postgres://USER@HOST:PORT/DB for PostgreSQL, sqlite:PATH, or nothing for SQLite in the data directory", c.DB))
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -25,7 +25,7 @@ func TestParseServe(t *testing.T) {
 			want: Config{Addr: "127.0.0.1:9999", DataDir: "data", Demo: true, LogFormat: "text", LogLevel: "info", AuthPerMinute: 30}},
 		{name: "bad addr", args: []string{"--addr", "8080"}, wantErr: "HOST:PORT"},
 		{name: "bad demo env", env: map[string]string{"SHEBAO_DEMO": "maybe"}, wantErr: "SHEBAO_DEMO"},
-		{name: "postgres not yet", args: []string{"--db", "postgres://x"}, wantErr: "only SQLite"},
+		{name: "unknown database", args: []string{"--db", "mysql://x"}, wantErr: "want postgres://"},
 		{name: "extra args", args: []string{"oops"}, wantErr: "unexpected arguments"},
 	}
 	for _, tt := range tests {

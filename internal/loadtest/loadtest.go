@@ -32,6 +32,9 @@ type Config struct {
 	// SignatureSample is how long the signature-limit measurement runs
 	// (default 2 s).
 	SignatureSample time.Duration
+	// Pool is how many people to register before the clock starts
+	// (default: Count, or 25 per citizen for a timed run).
+	Pool int
 }
 
 // Summary is what a run measured.
@@ -75,6 +78,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	initial := cfg.Count
 	if initial <= 0 {
 		initial = cfg.Citizens * 25
+	}
+	if cfg.Pool > 0 {
+		initial = cfg.Pool
 	}
 	phones, err := population(ctx, c, cfg.Region, initial, cfg.Count)
 	if err != nil {

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/shebao-project/shebao/internal/audit"
+	"github.com/shebao-project/shebao/internal/auditlog"
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/evidence"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/store/postgres"
+	"github.com/shebao-project/shebao/internal/store/sqlite"
+)
+
+// engine is what the app needs of a storage engine; *sqlite.DB and
+// *postgres.DB both provide it (their method sets are kept equal by a test
+// in store/postgres).
+type engine interface {
+	identity.Store
+	identity.PINStore
+	identity.FaceStore
+	billing.Store
+	jobs.Store
+	audit.Store
+	auditlog.Reader
+	CountPersons(ctx context.Context) (int, error)
+	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
+	Payments() payment.Store
+	Grants() identity.GrantStore
+	Evidence() evidence.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+var (
+	_ engine = (*sqlite.DB)(nil)
+	_ engine = (*postgres.DB)(nil)
+)
+
+// isPostgres reports whether a --db URL names PostgreSQL.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// openEngine opens the database the configuration names: PostgreSQL for a
+// postgres:// URL, otherwise SQLite (sqlite:PATH, or DATA/shebao.db).
+func openEngine(ctx context.Context, db, dataDir string) (engine, error) {
+	if isPostgres(db) {
+		return postgres.Open(ctx, db)
+	}
+	path := filepath.Join(dataDir, "shebao.db")
+	if p, ok := strings.CutPrefix(db, "sqlite:"); ok && p != "" {
+		path = p
+	} else if db != "" {
+		return nil, fmt.Errorf("--db %q: want postgres://… or sqlite:PATH", db)
+	}
+	return sqlite.Open(ctx, path)
+}

@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/store"
+)
+
+const personColumns = `id, region, person_type, name_sealed, id_sealed, phone_sealed, id_index, phone_index,
+	name_masked, id_masked, phone_masked, openid, created_at`
+
+func scanPerson(row scanner) (identity.PersonRecord, error) {
+	var p identity.PersonRecord
+	var created int64
+	err := row.Scan(&p.ID, &p.Region, &p.Type, &p.NameSealed, &p.IDSealed, &p.PhoneSealed, &p.IDIndex, &p.PhoneIndex,
+		&p.NameMasked, &p.IDMasked, &p.PhoneMasked, &p.OpenID, &created)
+	p.CreatedAt = fromMS(created)
+	return p, translate(err)
+}
+
+func (x q) CreatePerson(ctx context.Context, p identity.PersonRecord) error {
+	return x.insert(ctx, "person "+p.ID, `INSERT INTO persons (`+personColumns+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT DO NOTHING`,
+		p.ID, p.Region, p.Type, p.NameSealed, p.IDSealed, p.PhoneSealed, p.IDIndex, p.PhoneIndex,
+		p.NameMasked, p.IDMasked, p.PhoneMasked, p.OpenID, ms(p.CreatedAt))
+}
+
+func (x q) PersonByID(ctx context.Context, id string) (identity.PersonRecord, error) {
+	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE id = $1`, id))
+}
+
+func (x q) PersonByPhoneIndex(ctx context.Context, index []byte) (identity.PersonRecord, error) {
+	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE phone_index = $1`, index))
+}
+
+func (x q) CountPersons(ctx context.Context) (int, error) {
+	var n int
+	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM persons`).Scan(&n)
+	return n, translate(err)
+}
+
+func (x q) PutEnrolment(ctx context.Context, e identity.Enrolment) error {
+	_, err := x.db.ExecContext(ctx, `INSERT INTO enrolments (person_id, insurance, status, since, base) VALUES ($1,$2,$3,$4,$5)
+		ON CONFLICT (person_id, insurance) DO UPDATE SET status = excluded.status, since = excluded.since, base = excluded.base`,
+		e.PersonID, e.Insurance, e.Status, e.Since, e.Base)
+	return translate(err)
+}
+
+func (x q) Enrolments(ctx context.Context, personID string) ([]identity.Enrolment, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT person_id, insurance, status, since, base FROM enrolments WHERE person_id = $1 ORDER BY insurance`, personID)
+	return scanAll(rows, err, func(rows scanner) (identity.Enrolment, error) {
+		var e identity.Enrolment
+		err := rows.Scan(&e.PersonID, &e.Insurance, &e.Status, &e.Since, &e.Base)
+		return e, err
+	})
+}
+
+func (x q) PutSMSCode(ctx context.Context, c identity.SMSCode) error {
+	_, err := x.db.ExecContext(ctx, `INSERT INTO sms_codes (phone_index, code_mac, sent_at, expires_at, attempts) VALUES ($1,$2,$3,$4,0)
+		ON CONFLICT (phone_index) DO UPDATE SET code_mac = excluded.code_mac, sent_at = excluded.sent_at,
+		expires_at = excluded.expires_at, attempts = 0`, c.PhoneIndex, c.CodeMAC, ms(c.SentAt), ms(c.ExpiresAt))
+	return translate(err)
+}
+
+func scanSMS(row scanner) (identity.SMSCode, error) {
+	var c identity.SMSCode
+	var sent, exp int64
+	err := row.Scan(&c.PhoneIndex, &c.CodeMAC, &sent, &exp, &c.Attempts)
+	c.SentAt, c.ExpiresAt = fromMS(sent), fromMS(exp)
+	return c, translate(err)
+}
+
+func (x q) SMSCodeFor(ctx context.Context, phoneIndex []byte) (identity.SMSCode, error) {
+	return scanSMS(x.db.QueryRowContext(ctx, `SELECT phone_index, code_mac, sent_at, expires_at, attempts FROM sms_codes WHERE phone_index = $1`, phoneIndex))
+}
+
+// AttemptSMSCode counts the attempt in the same statement that checks the
+// limit, so concurrent guesses cannot exceed it: a second UPDATE of the row
+// waits for the first and re-checks attempts < max on the row it left.
+func (x q) AttemptSMSCode(ctx context.Context, phoneIndex []byte, now time.Time, maxAttempts int) (identity.SMSCode, error) {
+	return scanSMS(x.db.QueryRowContext(ctx, `UPDATE sms_codes SET attempts = attempts + 1
+		WHERE phone_index = $1 AND attempts < $2 AND expires_at > $3
+		RETURNING phone_index, code_mac, sent_at, expires_at, attempts`, phoneIndex, maxAttempts, ms(now)))
+}
+
+func (x q) ConsumeSMSCode(ctx context.Context, phoneIndex, codeMAC []byte) (bool, error) {
+	n, err := x.rowsAffected(x.db.ExecContext(ctx, `DELETE FROM sms_codes WHERE phone_index = $1 AND code_mac = $2`, phoneIndex, codeMAC))
+	return n == 1, err
+}
+
+func (x q) CreateSession(ctx context.Context, s identity.Session) error {
+	return x.insert(ctx, "session", `INSERT INTO sessions (token_hash, person_id, method, created_at, expires_at)
+		VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
+		s.TokenHash, s.PersonID, s.Method, ms(s.CreatedAt), ms(s.ExpiresAt))
+}
+
+func (x q) SessionByTokenHash(ctx context.Context, hash []byte) (identity.Session, error) {
+	var s identity.Session
+	var created, exp int64
+	err := x.db.QueryRowContext(ctx, `SELECT token_hash, person_id, method, created_at, expires_at FROM sessions WHERE token_hash = $1`, hash).
+		Scan(&s.TokenHash, &s.PersonID, &s.Method, &created, &exp)
+	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(exp)
+	return s, translate(err)
+}
+
+func (x q) DeleteSession(ctx context.Context, hash []byte) error {
+	n, err := x.rowsAffected(x.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash))
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// DeleteExpiredSessions removes sessions that ended before now.
+func (x q) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	return x.rowsAffected(x.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, ms(now)))
+}
+
+// PersonIDs pages through person ids in order, after the given one.
+func (x q) PersonIDs(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT id FROM persons WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	return scanAll(rows, err, scanString)
+}

@@ -1,0 +1,36 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+// OrdersPaidBetween implements payment.Store for reconciliation.
+func (x q) OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]payment.Order, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT id FROM orders WHERE channel = $1 AND paid_at >= $2 AND paid_at < $3 ORDER BY paid_at`,
+		channel, ms(from), ms(to))
+	return x.ordersByIDs(ctx, rows, err)
+}
+
+// RecordDiff implements payment.Store; a difference found again keeps its
+// first record but takes the newer outcome.
+func (x q) RecordDiff(ctx context.Context, d payment.Diff, at time.Time) error {
+	_, err := x.db.ExecContext(ctx, `INSERT INTO recon_diffs (channel, bill_date, out_trade_no, kind, detail, action, resolved, found_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (channel, bill_date, out_trade_no, kind)
+		DO UPDATE SET detail = excluded.detail, action = excluded.action, resolved = excluded.resolved`,
+		d.Channel, d.Date, d.OutTradeNo, d.Kind, d.Detail, d.Action, d.Resolved, ms(at))
+	return translate(err)
+}
+
+// OpenDiffs lists unresolved reconciliation differences, oldest first.
+func (x q) OpenDiffs(ctx context.Context, limit int) ([]payment.Diff, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT channel, bill_date, out_trade_no, kind, detail, action, resolved
+		FROM recon_diffs WHERE NOT resolved ORDER BY found_at LIMIT $1`, limit)
+	return scanAll(rows, err, func(rows scanner) (payment.Diff, error) {
+		var d payment.Diff
+		err := rows.Scan(&d.Channel, &d.Date, &d.OutTradeNo, &d.Kind, &d.Detail, &d.Action, &d.Resolved)
+		return d, err
+	})
+}
