@@ -20,13 +20,16 @@ import (
 	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/config"
+	"github.com/shebao-project/shebao/internal/console"
 	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/operator"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/policy"
 	"github.com/shebao-project/shebao/internal/risk"
+	"github.com/shebao-project/shebao/internal/ticket"
 	"github.com/shebao-project/shebao/internal/voucher"
 	"github.com/shebao-project/shebao/internal/web"
 	"github.com/shebao-project/shebao/policies"
@@ -53,6 +56,8 @@ type App struct {
 	Billing   *billing.Service
 	Policy    *policy.Engine
 	Evidence  *evidence.Log
+	Operators *operator.Service
+	Tickets   *ticket.Service
 	runner    *jobs.Runner
 	outside   *outside
 	handler   http.Handler
@@ -136,6 +141,14 @@ func (a *App) build(ctx context.Context, o Options) error {
 	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile} {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
+	a.Operators = operator.NewService(operator.Deps{Store: a.db.OperatorStore(), Sealer: sealer, Now: o.Now, Random: o.Random, Log: a.log})
+	a.Tickets = ticket.NewService(ticket.Deps{Store: a.db.TicketStore(), Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
+		Notifier: ticket.SMSNotifier{Persons: a.Identity, SMS: a.outside.sms, Staff: ticket.LogNotifier{Log: a.log}}})
+	a.runner.Handle(ticket.JobEscalate, a.Tickets.RunJob)
+	a.runner.Handle(ticket.JobNotify, a.Tickets.RunJob)
+	if _, err := a.Tickets.SeedFAQ(ctx); err != nil {
+		return fmt.Errorf("app: faq: %w", err)
+	}
 	a.runner.Handle(evidence.JobCheckpoint, a.Evidence.CheckpointJob(time.Minute))
 	if err := a.db.Payments().InTx(ctx, func(tx payment.Tx) error {
 		return tx.EnqueueJobOnce(ctx, jobs.Job{Kind: evidence.JobCheckpoint, Ref: evidence.JobCheckpointRef, RunAt: o.Now()})
@@ -167,10 +180,26 @@ func (a *App) routes() http.Handler {
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
-		FaceBaseURL: a.outside.baseURL})
+		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new"})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}
+	consoleH, err := console.NewHandler(console.Deps{Operators: a.Operators, Tickets: a.Tickets, Payments: a.Payments,
+		Persons: a.Identity, Policies: a.Policy, Store: a.db.ConsoleStore(), Now: a.now, Log: a.log,
+		Secure: strings.HasPrefix(a.publicURL, "https://"), Wake: a.runner.Wake})
+	if err != nil {
+		panic(err) // embedded templates, as above
+	}
+	mux.Handle("/admin", consoleH)
+	mux.Handle("/admin/", consoleH)
+	ticketsH, err := a.Tickets.CitizenHandler(ticket.CitizenDeps{Citizens: a.Identity, Orders: a.Payments})
+	if err != nil {
+		panic(err)
+	}
+	mux.Handle("/tickets", ticketsH)
+	mux.Handle("/tickets/", ticketsH)
+	mux.Handle("GET /metrics", console.NewMetrics(console.MetricsDeps{Store: a.db.ConsoleStore(), Tickets: a.Tickets,
+		Now: a.now, Log: a.log, Token: a.cfg.MetricsToken}))
 	mux.Handle("/", webH)
 	return withRequestLog(a.log, securityHeaders(mux))
 }

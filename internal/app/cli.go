@@ -25,6 +25,10 @@ Usage:
                              the payment, SMS and core-system sandboxes on their own; serve with --sandbox-url uses them
   shebao reconcile [--data DIR] [--date YYYY-MM-DD] [--sandbox-url U]
                              reconcile a day's trade bill now (the daily job does it at 10:30); JSON differences
+  shebao admin create-operator --data DIR --name NAME [--role administrator] [--password P]
+                             create an operator for the console at /admin (password from stdin by default); prints the TOTP URI once
+  shebao admin verify-audit [--data DIR]
+                             verify the operator audit log's hash chain; non-zero exit if it was tampered with
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
   shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
                              drive simulated citizens through the whole flow and print throughput and latencies
@@ -74,6 +78,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "audit":
 		return runAudit(args, stdout, stderr)
+	case "admin":
+		return runAdmin(args, stdin, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(args, stdout, stderr)
 	case "sandbox":

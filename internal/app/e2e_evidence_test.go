@@ -61,3 +61,43 @@ func TestE2EEvidenceAndPDF(t *testing.T) {
 		t.Fatalf("shebao verify exit %d: %s", code, out.String())
 	}
 }
+
+// TestE2EThreeElements verifies a fiscal receipt by bill code, number and
+// check code, as the national fiscal e-bill checker does.
+func TestE2EThreeElements(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	token, _ := e.login(t, "13800000001")
+	o := e.payOrder(t, token, e.order(t, token, "three", ids(e.bills(t, token))))
+	var vs struct {
+		Vouchers []struct {
+			Kind     string `json:"kind"`
+			Document struct {
+				Fiscal *struct {
+					BillCode   string `json:"bill_code"`
+					BillNumber string `json:"bill_number"`
+					CheckCode  string `json:"check_code"`
+				} `json:"fiscal_receipt"`
+			} `json:"document"`
+		} `json:"vouchers"`
+	}
+	e.call(t, "GET", "/api/v1/orders/"+o.ID+"/vouchers", token, nil, nil).want(t, 200).json(t, &vs)
+	for _, v := range vs.Vouchers {
+		f := v.Document.Fiscal
+		if f == nil {
+			continue
+		}
+		var got verification
+		path := "/api/v1/vouchers/verify?bill_code=" + f.BillCode + "&bill_number=" + f.BillNumber + "&check_code="
+		e.call(t, "GET", path+f.CheckCode, "", nil, nil).want(t, 200).json(t, &got)
+		if !got.Valid {
+			t.Errorf("three elements of a genuine receipt: %+v", got)
+		}
+		e.call(t, "GET", path+"000000", "", nil, nil).want(t, 200).json(t, &got)
+		if got.Valid || got.Reason != "unknown_code" {
+			t.Errorf("a wrong check code: %+v", got)
+		}
+		return
+	}
+	t.Fatal("no fiscal receipt")
+}

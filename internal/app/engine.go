@@ -9,12 +9,15 @@ import (
 	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/console"
 	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/operator"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/store/postgres"
 	"github.com/shebao-project/shebao/internal/store/sqlite"
+	"github.com/shebao-project/shebao/internal/ticket"
 )
 
 // engine is what the app needs of a storage engine; *sqlite.DB and
@@ -33,6 +36,9 @@ type engine interface {
 	Payments() payment.Store
 	Grants() identity.GrantStore
 	Evidence() evidence.Store
+	OperatorStore() operator.Store
+	TicketStore() ticket.Store
+	ConsoleStore() console.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

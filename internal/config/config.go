@@ -33,6 +33,8 @@ type Config struct {
 	// AuthPerMinute limits sign-in and SMS-code requests per client address
 	// (0: no limit). The limit is per process.
 	AuthPerMinute int
+	// MetricsToken, if set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Env looks up an environment variable; os.LookupEnv in main, a map in tests.
@@ -60,6 +62,7 @@ func ParseServe(args []string, env Env, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (SHEBAO_LOG_LEVEL)")
 	fs.StringVar(&c.SandboxURL, "sandbox-url", envOr(env, "SHEBAO_SANDBOX_URL", ""), "use a sandbox running apart at this URL (SHEBAO_SANDBOX_URL)")
 	fs.DurationVar(&c.JobLease, "job-lease", 0, "how long a claimed background job is reserved; 0 for 2 minutes")
+	fs.StringVar(&c.MetricsToken, "metrics-token", envOr(env, "SHEBAO_METRICS_TOKEN", ""), "bearer token required by /metrics; empty for none (SHEBAO_METRICS_TOKEN)")
 	fs.IntVar(&c.AuthPerMinute, "auth-per-minute", 30, "sign-in and SMS-code requests allowed per client address and minute; 0 for no limit")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -186,6 +186,9 @@ type Store interface {
 	VouchersForPerson(ctx context.Context, personID string) ([]voucher.Voucher, error)
 	VoucherByCode(ctx context.Context, code string) (voucher.Voucher, error)
 	VoucherByID(ctx context.Context, id string) (voucher.Voucher, error)
+	// FiscalReceiptByBillNumber finds a fiscal e-receipt by its bill code and
+	// number (store.ErrNotFound if none).
+	FiscalReceiptByBillNumber(ctx context.Context, billCode, billNumber string) (voucher.Voucher, error)
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
 	RefundByOutRefundNo(ctx context.Context, outRefundNo string) (Refund, error)
 	// OrdersPaidBetween lists a channel's orders whose payment arrived in [from, to).

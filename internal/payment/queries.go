@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/billing"
@@ -96,3 +97,22 @@ func (s *Service) Verify(ctx context.Context, code string) (Verification, error)
 
 // Signer exposes the agency signer, whose public key is published.
 func (s *Service) Signer() *voucher.Signer { return s.signer }
+
+// VerifyElements checks a fiscal e-receipt by its "three elements" (票据代码,
+// 票据号码, 校验码), as the national fiscal e-bill checker does: the receipt
+// must exist, its signed check code must match, and its signature hold.
+func (s *Service) VerifyElements(ctx context.Context, billCode, billNumber, checkCode string) (Verification, error) {
+	v, err := s.store.FiscalReceiptByBillNumber(ctx, billCode, billNumber)
+	if errors.Is(err, store.ErrNotFound) {
+		return Verification{}, nil
+	} else if err != nil {
+		return Verification{}, fmt.Errorf("payment: fiscal receipt by number: %w", err)
+	}
+	res := voucher.Verify(s.signer.Public(), &v, s.now())
+	if res.Document == nil || res.Document.Fiscal == nil || !strings.EqualFold(res.Document.Fiscal.CheckCode, strings.TrimSpace(checkCode)) {
+		if res.Valid || res.Reason == voucher.ReasonExpired {
+			return Verification{}, nil // the check code does not match: as if not found
+		}
+	}
+	return Verification{Found: true, Voucher: v, Result: res}, nil
+}

@@ -57,7 +57,13 @@ func (h *handler) voucherData(v voucher.Voucher) (*voucherData, error) {
 	}
 	// QRSVG builds the SVG itself from module coordinates; nothing from a
 	// person flows into it, so it is safe to embed as markup.
-	return &voucherData{V: v, Doc: res.Document, QR: template.HTML(svg), VerifyURL: h.PublicURL + "/verify/" + v.Code, Result: res}, nil
+	d := &voucherData{V: v, Doc: res.Document, QR: template.HTML(svg), VerifyURL: h.PublicURL + "/verify/" + v.Code, Result: res}
+	if res.Reason == voucher.ReasonExpired {
+		// Past its retention a voucher is no longer served: the page says
+		// why (Result's message), while its evidence entry stays in the log.
+		d.Doc, d.QR = nil, ""
+	}
+	return d, nil
 }
 
 type verifyData struct {

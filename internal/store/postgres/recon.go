@@ -19,7 +19,7 @@ func (x q) OrdersPaidBetween(ctx context.Context, channel string, from, to time.
 func (x q) RecordDiff(ctx context.Context, d payment.Diff, at time.Time) error {
 	_, err := x.db.ExecContext(ctx, `INSERT INTO recon_diffs (channel, bill_date, out_trade_no, kind, detail, action, resolved, found_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (channel, bill_date, out_trade_no, kind)
-		DO UPDATE SET detail = excluded.detail, action = excluded.action, resolved = excluded.resolved`,
+		DO UPDATE SET detail = excluded.detail, action = excluded.action, resolved = recon_diffs.resolved OR excluded.resolved`,
 		d.Channel, d.Date, d.OutTradeNo, d.Kind, d.Detail, d.Action, d.Resolved, ms(at))
 	return translate(err)
 }
