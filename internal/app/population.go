@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/identity"
@@ -15,11 +14,7 @@ import (
 // population registers synthetic people with this month's bills due, for
 // the load generator: POST /sandbox/population {"count":N,"region":"110000"}
 // → {"phones":[…]}. It exists only in demo mode, next to the other sandboxes.
-type population struct {
-	a    *App
-	mu   sync.Mutex
-	next int
-}
+type population struct{ a *App }
 
 func (p *population) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req struct {
@@ -60,20 +55,25 @@ func (p *population) create(r *http.Request, n int, region string) ([]string, er
 			}
 		}
 	}
-	p.mu.Lock()
-	if p.next == 0 {
-		count, err := p.a.db.CountPersons(ctx)
-		if err != nil {
-			p.mu.Unlock()
-			return nil, err
+	// Numbers come from a database sequence, so several app servers on one
+	// database never hand out the same synthetic person.
+	nums := make([]int, 0, n)
+	err = p.a.db.Payments().InTx(ctx, func(tx payment.Tx) error {
+		nums = nums[:0]
+		for range n {
+			v, err := tx.NextSequence(ctx, "sandbox_population")
+			if err != nil {
+				return err
+			}
+			nums = append(nums, int(v))
 		}
-		p.next = count + 1
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	first := p.next
-	p.next += n
-	p.mu.Unlock()
 	phones := make([]string, 0, n)
-	for k := first; k < first+n; k++ {
+	for _, k := range nums {
 		birth := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, k/900)
 		first17 := fmt.Sprintf("%.6s%s%03d", region+"000000", birth.Format("20060102"), k%900+100)
 		check, _ := identity.IDCheckDigit(first17)

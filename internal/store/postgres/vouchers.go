@@ -26,8 +26,6 @@ func scanVoucher(row scanner) (voucher.Voucher, error) {
 	return v, translate(err)
 }
 
-func scanVoucherRows(rows *sql.Rows) (voucher.Voucher, error) { return scanVoucher(rows) }
-
 func (x q) InsertVoucher(ctx context.Context, v voucher.Voucher) error {
 	var retain sql.NullInt64
 	if v.RetainUntil != nil {
