@@ -29,6 +29,8 @@ Usage:
                              create an operator for the console at /admin (password from stdin by default); prints the TOTP URI once
   shebao admin verify-audit [--data DIR]
                              verify the operator audit log's hash chain; non-zero exit if it was tampered with
+  shebao backup --data DIR --to OUT
+                             a consistent online backup of the database and its keys; restore with serve --data OUT
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
   shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
                              drive simulated citizens through the whole flow and print throughput and latencies
@@ -80,6 +82,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAudit(args, stdout, stderr)
 	case "admin":
 		return runAdmin(args, stdin, stdout, stderr)
+	case "backup":
+		return runBackup(args, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(args, stdout, stderr)
 	case "sandbox":
