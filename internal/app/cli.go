@@ -48,11 +48,14 @@ Usage:
 serve flags (environment variable in brackets):
   --addr HOST:PORT   listen address, default 127.0.0.1:8080 (SHEBAO_ADDR)
   --data DIR         data directory, default ./data (SHEBAO_DATA)
+  --db URL           postgres://USER@HOST:PORT/DB for PostgreSQL; default SQLite in the data directory (SHEBAO_DB)
   --public-url URL   public base URL, default http://ADDR (SHEBAO_PUBLIC_URL)
   --demo             demo data and sandboxes, default true (SHEBAO_DEMO)
   --log-format F     text or json (SHEBAO_LOG_FORMAT)
   --log-level L      debug, info, warn, error (SHEBAO_LOG_LEVEL)
   --sandbox-url URL  use a sandbox started apart with ` + "`shebao sandbox`" + ` (SHEBAO_SANDBOX_URL)
+  --metrics-token T  bearer token /metrics requires (SHEBAO_METRICS_TOKEN)
+  --auth-per-minute N  sign-in and SMS-code requests per client address and minute, default 30
 `
 
 // Main runs the command line and returns the process exit code: 0 success,
