@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 
+	"github.com/shebao-project/shebao/internal/store/postgres"
 	"github.com/shebao-project/shebao/internal/store/sqlite"
 )
 
@@ -16,7 +16,7 @@ import (
 // online copy of the database and the keys without which it cannot be read
 // (the personal-data key, the agency's SM2 key, the evidence log's key).
 // Restoring is starting `shebao serve --data OUT`. On PostgreSQL it runs
-// pg_dump (custom format) for the database.
+// pg_dump (custom format) for the database; restore it with pg_restore.
 func runBackup(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -53,11 +53,13 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 
 func backupDatabase(data, db, to string) error {
 	if isPostgres(db) {
-		out, err := exec.Command("pg_dump", "--format=custom", "--file", filepath.Join(to, "shebao.pgdump"), db).CombinedOutput()
+		// Read only: a backup must not migrate or change what it copies.
+		src, err := postgres.OpenReadOnly(context.Background(), db)
 		if err != nil {
-			return fmt.Errorf("pg_dump: %v: %s", err, out)
+			return err
 		}
-		return nil
+		defer src.Close()
+		return src.Backup(context.Background(), filepath.Join(to, "shebao.pgdump"))
 	}
 	path := filepath.Join(data, "shebao.db")
 	if _, err := os.Stat(path); err != nil {

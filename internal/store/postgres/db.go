@@ -55,7 +55,8 @@ import (
 
 // DB is an open shebao database on a PostgreSQL server.
 type DB struct {
-	db *sql.DB
+	db  *sql.DB
+	url string // as given, for pg_dump (Backup)
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -118,7 +119,7 @@ func connect(url string, params map[string]string) (*DB, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{db: db}, nil
+	return &DB{db: db, url: url}, nil
 }
 
 // Close closes the pool.
