@@ -63,6 +63,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/bills", h.authed(h.myBills))
 	mux.HandleFunc("GET /api/v1/me/orders", h.authed(h.myOrders))
 	mux.HandleFunc("GET /api/v1/me/vouchers", h.authed(h.myVouchers))
+	mux.HandleFunc("GET /api/v1/me/export", h.authed(h.export))
 
 	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
 	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.authed(h.approveGrant))
