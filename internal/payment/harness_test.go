@@ -455,6 +455,15 @@ func (h *harness) forgedNotification(t testing.TB, outTradeNo string, total int6
 		"success_time": now.Format(time.RFC3339), "payer": map[string]string{"openid": h.person.OpenID},
 		"amount": map[string]any{"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"},
 	})
+	return h.signedNotification(t, plain, "EV-"+suffix, badSig)
+}
+
+// signedNotification wraps a transaction's plaintext as WeChat Pay would:
+// encrypted with the APIv3 key, in an event signed by the platform key
+// (with badSig, over a body one byte longer than the one sent).
+func (h *harness) signedNotification(t testing.TB, plain []byte, eventID string, badSig bool) *http.Request {
+	t.Helper()
+	now := time.Now()
 	block, err := aes.NewCipher([]byte(h.creds.APIv3Key))
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +471,7 @@ func (h *harness) forgedNotification(t testing.TB, outTradeNo string, total int6
 	gcm, _ := cipher.NewGCM(block)
 	nonce := rand.Text()[:12]
 	body, _ := json.Marshal(map[string]any{
-		"id": "EV-" + suffix, "create_time": now.Format(time.RFC3339), "resource_type": "encrypt-resource",
+		"id": eventID, "create_time": now.Format(time.RFC3339), "resource_type": "encrypt-resource",
 		"event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
 		"resource": map[string]string{"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM", "associated_data": "transaction",
 			"nonce": nonce, "ciphertext": base64.StdEncoding.EncodeToString(gcm.Seal(nil, []byte(nonce), plain, []byte("transaction")))},
