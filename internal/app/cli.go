@@ -31,6 +31,8 @@ Usage:
                              verify the operator audit log's hash chain; non-zero exit if it was tampered with
   shebao backup --data DIR --to OUT
                              a consistent online backup of the database and its keys; restore with serve --data OUT
+  shebao bills generate [--data DIR] [--month YYYY-MM]
+                             issue every insured person's bills for a month (default next month); idempotent, JSON summary
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
   shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
                              drive simulated citizens through the whole flow and print throughput and latencies
@@ -87,6 +89,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAdmin(args, stdin, stdout, stderr)
 	case "backup":
 		return runBackup(args, stdout, stderr)
+	case "bills":
+		return runBills(args, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(args, stdout, stderr)
 	case "sandbox":

@@ -28,6 +28,7 @@ type engine interface {
 	identity.PINStore
 	identity.FaceStore
 	billing.Store
+	billing.RunStore
 	jobs.Store
 	audit.Store
 	auditlog.Reader

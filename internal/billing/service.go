@@ -148,9 +148,14 @@ func (s *Service) Check(p *identity.Person, period string, items []Item) (*polic
 }
 
 func (s *Service) quote(p *identity.Person, period string, items []Item) (*policy.Quote, error) {
+	return s.quoteAt(p, period, items, s.now().In(chinaTime).Format("2006-01-02"))
+}
+
+// quoteAt prices as of a date (YYYY-MM-DD): today for a person's own
+// request, the month's first day for the monthly run.
+func (s *Service) quoteAt(p *identity.Person, period string, items []Item, asOf string) (*policy.Quote, error) {
 	req := policy.QuoteRequest{
-		Region: p.Region, PersonType: string(p.Type), Periods: policy.Periods{From: period, To: period},
-		AsOf: s.now().In(chinaTime).Format("2006-01-02"),
+		Region: p.Region, PersonType: string(p.Type), Periods: policy.Periods{From: period, To: period}, AsOf: asOf,
 	}
 	for _, it := range items {
 		it, err := s.agencyBase(p, period, it)

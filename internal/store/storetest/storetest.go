@@ -26,6 +26,7 @@ import (
 type Engine interface {
 	identity.Store
 	billing.Store
+	billing.RunStore
 	jobs.Store
 	// Payments adapts the engine to payment.Store; its InTx hands out the
 	// payment.Tx every transactional write goes through.
@@ -64,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Sessions", testSessions},
 		{"Bills", testBills},
 		{"LockBills", testLockBills},
+		{"BillRun", testBillRun},
 		{"Orders", testOrders},
 		{"UpdateOrder", testUpdateOrder},
 		{"Notifications", testNotifications},
