@@ -26,6 +26,7 @@ import (
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/operator"
 	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/payment/wechatpay"
 	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/policy"
 	"github.com/shebao-project/shebao/internal/risk"
@@ -133,7 +134,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Payments = payment.NewService(payment.Deps{
-		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount},
+		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount,
+			"wechatpay_native": wechatpay.NewNative(provider, a.publicURL+"/api/v1/payments/wechatpay_native/notify")},
 		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
@@ -180,7 +182,7 @@ func (a *App) routes() http.Handler {
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
-		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new"})
+		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL()})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}

@@ -157,3 +157,13 @@ func (x *outside) faceClient() *liveness.Client {
 func (x *outside) coreClient() *coresys.Client {
 	return &coresys.Client{BaseURL: x.baseURL + corePrefix, HTTP: &http.Client{Timeout: 10 * time.Second}}
 }
+
+// jsBridgeURL is the sandbox's WeixinJSBridge stand-in, served on the
+// platform's own origin (so its page policy allows it) when the sandbox
+// runs in this process; "" otherwise.
+func (x *outside) jsBridgeURL() string {
+	if x.local == nil {
+		return ""
+	}
+	return wechatPrefix + "/jsbridge.js"
+}

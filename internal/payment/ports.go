@@ -46,6 +46,13 @@ type Provider interface {
 	TradeBill(ctx context.Context, date string) ([]BillRow, error)
 }
 
+// BillSharer is implemented by providers whose channels share one trade
+// bill (WeChat Pay's JSAPI and Native are one merchant account): such
+// channels are reconciled together, once per account and day.
+type BillSharer interface {
+	BillAccount() string
+}
+
 // BillRow is one line of a provider's daily trade bill.
 type BillRow struct {
 	At            time.Time
@@ -94,13 +101,16 @@ type PrepayRequest struct {
 // mini-program parameters for wx.requestPayment (names as WeChat's), and in
 // demo mode the sandbox cashier's address.
 type PayParams struct {
-	PrepayID   string `json:"prepay_id"`
-	AppID      string `json:"appId"`
-	TimeStamp  string `json:"timeStamp"`
-	NonceStr   string `json:"nonceStr"`
-	Package    string `json:"package"`
-	SignType   string `json:"signType"`
-	PaySign    string `json:"paySign"`
+	PrepayID  string `json:"prepay_id"`
+	AppID     string `json:"appId"`
+	TimeStamp string `json:"timeStamp"`
+	NonceStr  string `json:"nonceStr"`
+	Package   string `json:"package"`
+	SignType  string `json:"signType"`
+	PaySign   string `json:"paySign"`
+	// CodeURL is Native payment's weixin:// link, shown as a QR code for
+	// the person to scan on a PC; the JSAPI fields are then empty.
+	CodeURL    string `json:"code_url,omitempty"`
 	CashierURL string `json:"cashier_url,omitempty"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,9 +50,13 @@ func (s *Service) Reconcile(ctx context.Context, channel, date string) ([]Diff, 
 	if err != nil {
 		return nil, err
 	}
-	ours, err := s.store.OrdersPaidBetween(ctx, channel, day, day.AddDate(0, 0, 1))
-	if err != nil {
-		return nil, err
+	var ours []Order
+	for _, ch := range s.billChannels(channel) {
+		paid, err := s.store.OrdersPaidBetween(ctx, ch, day, day.AddDate(0, 0, 1))
+		if err != nil {
+			return nil, err
+		}
+		ours = append(ours, paid...)
 	}
 	var diffs []Diff
 	seen := map[string]bool{}
@@ -157,10 +162,32 @@ func (s *Service) ScheduleReconciliation(ctx context.Context) error {
 	date := run.AddDate(0, 0, -1).Format("2006-01-02")
 	return s.store.InTx(ctx, func(tx Tx) error {
 		for ch := range s.providers {
+			if s.billChannels(ch)[0] != ch {
+				continue // its bill is reconciled with the first channel's
+			}
 			if err := tx.EnqueueJobOnce(ctx, jobs.Job{Kind: JobReconcile, Ref: ch + "@" + date, RunAt: run}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// billChannels lists, sorted, the channels whose trades are in the same
+// provider trade bill as channel's (channel alone unless its provider is a
+// BillSharer): one bill is compared with all their orders, so a Native
+// payment is not "missing" from a JSAPI reconciliation or reported twice.
+func (s *Service) billChannels(channel string) []string {
+	sh, ok := s.providers[channel].(BillSharer)
+	if !ok {
+		return []string{channel}
+	}
+	var out []string
+	for ch, p := range s.providers {
+		if o, ok := p.(BillSharer); ok && o.BillAccount() == sh.BillAccount() {
+			out = append(out, ch)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/draw"
@@ -200,6 +201,12 @@ func QRPNG(content string, px int) ([]byte, error) {
 // without blur to whatever its container sets. The title names it for screen
 // readers.
 func QRSVG(content string) (string, error) {
+	return QRSVGTitled(content, "凭证验证二维码 Voucher verification QR code")
+}
+
+// QRSVGTitled is QRSVG with another title. The title is written as is:
+// callers pass fixed text, never anything a request carried.
+func QRSVGTitled(content, title string) (string, error) {
 	c, err := qr.Encode(content, qr.M)
 	if err != nil {
 		return "", fmt.Errorf("voucher: QR encode: %w", err)
@@ -220,6 +227,6 @@ func QRSVG(content string) (string, error) {
 	}
 	n := c.Size + 8
 	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" shape-rendering="crispEdges">`+
-		`<title>凭证验证二维码 Voucher verification QR code</title>`+
-		`<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`, n, n, n, n, d.String()), nil
+		`<title>%s</title>`+
+		`<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`, n, n, html.EscapeString(title), n, n, d.String()), nil
 }

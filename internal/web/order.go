@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -16,6 +17,12 @@ type orderData struct {
 	PayURL   string // where to continue paying, while awaiting payment
 	Vouchers []voucher.Voucher
 	Pending  bool
+	// QR is Native payment's code_url as an inline SVG QR code, to scan
+	// with WeChat on a phone while this page follows the order.
+	QR template.HTML
+	// Bridge holds, inside WeChat, the signed JSAPI parameters the page's
+	// script hands WeixinJSBridge (getBrandWCPayRequest).
+	Bridge string
 }
 
 // orderPage is the result page. While the payment is pending it refreshes
@@ -35,6 +42,10 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 		if o.PayParams != nil && o.PayParams.CashierURL != "" {
 			d.PayURL = o.PayParams.CashierURL + "?return=" + url.QueryEscape("/orders/"+o.ID)
 		}
+		if err := h.payInPlace(r, o, &d); err != nil {
+			h.pageError(w, r, p, err)
+			return
+		}
 		d.Pending = !failedAtCashier[d.Cashier]
 	case payment.Created, payment.Paid, payment.Posting:
 		d.Pending = true
@@ -44,7 +55,41 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 			return
 		}
 	}
-	h.render(w, r, http.StatusOK, "order", page{Title: "title.order", Person: p, CSRF: csrf, Refresh: d.Pending, Step: 4, Data: d})
+	pg := page{Title: "title.order", Person: p, CSRF: csrf, Refresh: d.Pending, Step: 4, Data: d}
+	if d.Bridge != "" {
+		if h.JSBridgeURL != "" {
+			pg.Scripts = append(pg.Scripts, h.JSBridgeURL)
+		}
+		pg.Scripts = append(pg.Scripts, h.static.url("wxpay.js"))
+	}
+	h.render(w, r, http.StatusOK, "order", pg)
+}
+
+// payInPlace prepares what the page needs to pay where the person is: a QR
+// code for Native payment on a PC, or inside WeChat the JSAPI parameters
+// for the JS bridge.
+func (h *handler) payInPlace(r *http.Request, o payment.Order, d *orderData) error {
+	pp := o.PayParams
+	switch {
+	case pp == nil:
+		return nil
+	case pp.CodeURL != "":
+		svg, err := voucher.QRSVGTitled(pp.CodeURL, "微信扫码支付二维码 WeChat Pay QR code")
+		if err != nil {
+			return err
+		}
+		// QRSVGTitled builds the SVG from module coordinates and a fixed
+		// title; nothing from a request reaches it.
+		d.QR = template.HTML(svg)
+	case o.Channel == "wechatpay" && pp.Package != "" && InWeChat(r):
+		b, err := json.Marshal(map[string]string{"appId": pp.AppID, "timeStamp": pp.TimeStamp, "nonceStr": pp.NonceStr,
+			"package": pp.Package, "signType": pp.SignType, "paySign": pp.PaySign})
+		if err != nil {
+			return err
+		}
+		d.Bridge = string(b)
+	}
+	return nil
 }
 
 // failedAtCashier are the outcomes a payment page reports when the person

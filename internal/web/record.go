@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"net/url"
 
 	"github.com/shebao-project/shebao/internal/billing"
@@ -31,7 +32,20 @@ type recordData struct {
 
 // channelCodes are the channels with a provider in this version; a
 // region's pack may list more.
-var channelCodes = map[string]bool{"wechatpay": true, "ssc_account": true}
+var channelCodes = map[string]bool{"wechatpay": true, "wechatpay_native": true, "ssc_account": true}
+
+// offered tells whether the page offers a channel to this browser: inside
+// WeChat the person pays in place (JSAPI), so a QR code to scan with the
+// same phone would be of no use.
+func offered(r *http.Request, channel string) bool {
+	return channelCodes[channel] && !(channel == "wechatpay_native" && InWeChat(r))
+}
+
+// InWeChat tells whether the request comes from WeChat's in-app browser,
+// which names itself MicroMessenger in its User-Agent.
+func InWeChat(r *http.Request) bool {
+	return strings.Contains(r.UserAgent(), "MicroMessenger")
+}
 
 // record is 我的参保信息: who, which insurance types, what is due, and the
 // form to pay it. Bills come pre-selected and one channel is chosen, so a
@@ -90,7 +104,7 @@ func (h *handler) recordData(r *http.Request, p *identity.Person) (*recordData, 
 		d.Total += b.AmountFen
 	}
 	for _, c := range rv.Channels {
-		if channelCodes[c.Code] {
+		if offered(r, c.Code) {
 			d.Channels = append(d.Channels, c.Code)
 		}
 	}

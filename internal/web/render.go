@@ -189,6 +189,8 @@ type page struct {
 	Back    string  // where the preference switches return to
 	Help    []helpItem
 	Ticket  string // where to open a ticket, if the deployment has one
+	// Scripts are more scripts the page needs (same-origin URLs), after app.js.
+	Scripts []string
 }
 
 // Steps is the progress indicator of step-by-step profiles.

@@ -35,6 +35,10 @@ type Deps struct {
 	// TicketURL is where a person opens a ticket (工单), e.g. when a payment
 	// is not credited after 3 working days; empty: only 12333 is offered.
 	TicketURL string
+	// JSBridgeURL, in demo mode, is the sandbox's stand-in for the
+	// WeixinJSBridge WeChat injects, so a browser with a WeChat User-Agent
+	// pays through the same JSAPI path; "" in production.
+	JSBridgeURL string
 }
 
 type handler struct {

@@ -48,6 +48,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+p+"/cashier.css", s.handleCashierCSS)
 	mux.HandleFunc("GET "+p+"/cashier/{prepay_id}", s.handleCashierPage)
 	mux.Handle("POST "+p+"/cashier/{prepay_id}", cop.Handler(http.HandlerFunc(s.handleCashierPost)))
+	mux.HandleFunc("GET "+p+"/jsbridge.js", s.handleJSBridge)
+	mux.Handle("POST "+p+"/control/request-payment", cop.Handler(http.HandlerFunc(s.handleRequestPayment)))
 	mux.HandleFunc("GET "+p+"/control/notifications", s.handleListNotifications)
 	mux.Handle("POST "+p+"/control/notifications/{out_trade_no}/resend", cop.Handler(http.HandlerFunc(s.handleResend)))
 	mux.HandleFunc("GET "+p+"/control/faults", s.handleGetFaults)
