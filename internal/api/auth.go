@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -12,7 +13,10 @@ import (
 
 type ctxKey int
 
-const personKey ctxKey = iota
+const (
+	personKey ctxKey = iota
+	methodKey        // how the session was opened: strong or WeChat-only
+)
 
 // authed resolves the bearer token to a person before calling next; every
 // route behind it then authorises against that person.
@@ -33,8 +37,22 @@ func (h *handler) authed(next func(http.ResponseWriter, *http.Request, *identity
 			h.writeError(w, r, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), personKey, p)), p)
+		ctx := context.WithValue(context.WithValue(r.Context(), personKey, p), methodKey, sess.Method)
+		next(w, r.WithContext(ctx), p)
 	}
+}
+
+// strong is authed for steps that expose or change personal data: a
+// session opened by WeChat alone must first confirm who the person is
+// (sign in again with a real-name method).
+func (h *handler) strong(next func(http.ResponseWriter, *http.Request, *identity.Person)) http.HandlerFunc {
+	return h.authed(func(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+		if m, _ := r.Context().Value(methodKey).(string); !identity.StrongMethod(m) {
+			h.writeError(w, r, identity.ErrStepUp)
+			return
+		}
+		next(w, r, p)
+	})
 }
 
 type smsCodeRequest struct {
@@ -61,10 +79,13 @@ type sessionRequest struct {
 	IDNumber  string `json:"id_number,omitempty"`  // ecard_password
 	PIN       string `json:"pin,omitempty"`        // ecard_password
 	SessionID string `json:"session_id,omitempty"` // face
+	// BindTicket, from a wechat_not_bound answer, links that WeChat user to
+	// the person this real-name sign-in proves.
+	BindTicket string `json:"bind_ticket,omitempty"`
 }
 
 // authMethods are the ways to sign in through the API.
-var authMethods = []string{"sms", "ecard_password", "face"}
+var authMethods = []string{"sms", "ecard_password", "face", identity.MethodWeChatOAuth, identity.MethodWeChatMiniProgram}
 
 func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 	var req sessionRequest
@@ -72,10 +93,26 @@ func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	wechat := req.Method == identity.MethodWeChatOAuth || req.Method == identity.MethodWeChatMiniProgram
+	if req.BindTicket != "" {
+		// Check before the real-name step, so a stale ticket does not use
+		// up an SMS code or a face check.
+		if _, err := h.Identity.CheckBindTicket(req.BindTicket); err != nil || wechat {
+			if err == nil {
+				err = apperr.New(apperr.Invalid, "bind_ticket_invalid",
+					"绑定微信须配合实名认证方式（短信验证码、电子社保卡密码或人脸识别）。",
+					"A WeChat link is made with a real-name sign-in (sms, ecard_password or face).").WithField("method")
+			}
+			h.writeError(w, r, err)
+			return
+		}
+	}
 	var token string
 	var p *identity.Person
 	var err error
 	switch req.Method {
+	case identity.MethodWeChatOAuth, identity.MethodWeChatMiniProgram:
+		token, p, err = h.Identity.LoginWeChat(r.Context(), req.Method, req.Code)
 	case "sms":
 		token, p, err = h.Identity.LoginSMS(r.Context(), req.Phone, req.Code)
 	case "ecard_password":
@@ -84,10 +121,24 @@ func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 		token, p, err = h.Identity.LoginFace(r.Context(), req.SessionID)
 	default:
 		e := apperr.New(apperr.Invalid, "auth_method_unsupported",
-			"不支持该认证方式，请选择短信验证码、电子社保卡密码或人脸识别。",
-			"This authentication method is not supported; use sms, ecard_password or face.").WithField("method")
+			"不支持该认证方式，请选择短信验证码、电子社保卡密码、人脸识别或微信登录。",
+			"This authentication method is not supported; use sms, ecard_password, face, wechat_oauth or wechat_miniprogram.").WithField("method")
 		e.Allowed = authMethods
 		err = e
+	}
+	var nb *identity.NotBoundError
+	if errors.As(err, &nb) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": errorFields{Code: nb.Face.Code, Message: nb.Face.Message, MessageEn: nb.Face.MessageEn},
+			"bind_ticket": nb.Ticket, "bind_ticket_expires_in_seconds": 600})
+		return
+	}
+	if err == nil && req.BindTicket != "" {
+		err = h.Identity.BindWeChat(r.Context(), req.BindTicket, p)
+		// The session stands only if the link was made: otherwise the
+		// client would believe WeChat alone will work next time.
+		if err != nil {
+			_ = h.Identity.Logout(r.Context(), token)
+		}
 	}
 	if err != nil {
 		h.writeError(w, r, err)

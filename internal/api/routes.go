@@ -51,7 +51,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("POST /api/v1/auth/sessions", h.limited(h.createSession))
 	mux.HandleFunc("DELETE /api/v1/auth/sessions/current", h.authed(h.deleteSession))
 	mux.HandleFunc("POST /api/v1/auth/face-sessions", h.limited(h.startFace))
-	mux.HandleFunc("PUT /api/v1/me/ecard-pin", h.authed(h.setPIN))
+	mux.HandleFunc("PUT /api/v1/me/ecard-pin", h.strong(h.setPIN))
 
 	mux.HandleFunc("GET /api/v1/regions", h.listRegions)
 	mux.HandleFunc("GET /api/v1/regions/{code}", h.getRegion)
@@ -63,14 +63,14 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/bills", h.authed(h.myBills))
 	mux.HandleFunc("GET /api/v1/me/orders", h.authed(h.myOrders))
 	mux.HandleFunc("GET /api/v1/me/vouchers", h.authed(h.myVouchers))
-	mux.HandleFunc("GET /api/v1/me/export", h.authed(h.export))
+	mux.HandleFunc("GET /api/v1/me/export", h.strong(h.export))
 
 	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
-	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.authed(h.approveGrant))
+	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.strong(h.approveGrant))
 	mux.HandleFunc("DELETE /api/v1/me/grants/{id}", h.authed(h.revokeGrant))
 	mux.HandleFunc("GET /api/v1/proxies", h.authed(h.myProxies))
-	mux.HandleFunc("POST /api/v1/proxies", h.authed(h.requestGrant))
-	mux.HandleFunc("POST /api/v1/proxies/{id}/consent", h.authed(h.consentGrant))
+	mux.HandleFunc("POST /api/v1/proxies", h.strong(h.requestGrant))
+	mux.HandleFunc("POST /api/v1/proxies/{id}/consent", h.strong(h.consentGrant))
 	mux.HandleFunc("GET /api/v1/proxies/{id}/bills", h.authed(h.grantBills))
 	mux.HandleFunc("DELETE /api/v1/proxies/{id}", h.authed(h.revokeGrant))
 

@@ -22,6 +22,8 @@ type Store interface {
 	CreatePerson(ctx context.Context, p PersonRecord) error
 	PersonByID(ctx context.Context, id string) (PersonRecord, error)
 	PersonByPhoneIndex(ctx context.Context, index []byte) (PersonRecord, error)
+	// PersonByOpenID finds the person a WeChat openid is bound to.
+	PersonByOpenID(ctx context.Context, openID string) (PersonRecord, error)
 	PutEnrolment(ctx context.Context, e Enrolment) error
 	Enrolments(ctx context.Context, personID string) ([]Enrolment, error)
 
@@ -83,6 +85,7 @@ type Service struct {
 	faces      FaceStore
 	sealer     *pii.Sealer
 	sms        SMSSender
+	wechat     WeChatLogin
 	now        func() time.Time
 	random     io.Reader
 	log        *slog.Logger
@@ -101,6 +104,8 @@ type Deps struct {
 	Faces  FaceStore
 	Sealer *pii.Sealer
 	SMS    SMSSender
+	// WeChat exchanges WeChat login codes; optional (nil: no WeChat sign-in).
+	WeChat WeChatLogin
 	Now    func() time.Time
 	Random io.Reader
 	Log    *slog.Logger
@@ -108,7 +113,7 @@ type Deps struct {
 
 // NewService wires an identity service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, grants: d.Grants, pins: d.PINs, face: d.Face, faces: d.Faces, sealer: d.Sealer, sms: d.SMS, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
+	return &Service{store: d.Store, grants: d.Grants, pins: d.PINs, face: d.Face, faces: d.Faces, sealer: d.Sealer, sms: d.SMS, wechat: d.WeChat, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
 }
 
 // SendSMSCode issues a 6-digit login code to phone. It answers the same way

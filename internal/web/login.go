@@ -10,9 +10,10 @@ import (
 )
 
 type loginData struct {
-	Phone     string
-	Region    *policy.RegionView // the region chosen on the home page, if any
-	OutboxURL string             // demo only: where the sandbox shows the SMS
+	WeChatBind bool // first time from WeChat: sign in once to link it
+	Phone      string
+	Region     *policy.RegionView // the region chosen on the home page, if any
+	OutboxURL  string             // demo only: where the sandbox shows the SMS
 }
 
 // Methods are the region's authentication methods other than the SMS code
@@ -38,6 +39,10 @@ func (d loginData) RegionCode() string {
 
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	d := h.loginData(r.URL.Query().Get("region"), "")
+	if d.WeChatBind = h.binding(r); !d.WeChatBind && h.wechatSignIn(r) {
+		http.Redirect(w, r, "/auth/wechat", http.StatusSeeOther)
+		return
+	}
 	h.render(w, r, http.StatusOK, "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Data: d})
 }
 
@@ -85,9 +90,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, statusFor(err), "code", page{Title: "title.code", Region: d.RegionCode(), Step: 1, Back: "/login", Error: safe(err), Data: d})
 		return
 	}
-	h.setSession(w, token)
-	h.restorePrefs(r.Context(), w, p.ID)
-	http.Redirect(w, r, "/me", http.StatusSeeOther)
+	h.signedIn(w, r, token, p)
 }
 
 func safe(err error) *apperr.Error {

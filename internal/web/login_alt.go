@@ -14,9 +14,7 @@ func (h *handler) loginPIN(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Error: safe(err), Data: d})
 		return
 	}
-	h.setSession(w, token)
-	h.restorePrefs(r.Context(), w, p.ID)
-	http.Redirect(w, r, "/me", http.StatusSeeOther)
+	h.signedIn(w, r, token, p)
 }
 
 // startFace opens a liveness check and sends the person to it; the service
@@ -55,9 +53,7 @@ func (h *handler) faceDone(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Error: safe(err), Data: d})
 		return
 	}
-	h.setSession(w, token)
-	h.restorePrefs(r.Context(), w, p.ID)
-	http.Redirect(w, r, "/me", http.StatusSeeOther)
+	h.signedIn(w, r, token, p)
 }
 
 func cut(s, sep string) (string, string, bool) {

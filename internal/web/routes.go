@@ -39,6 +39,9 @@ type Deps struct {
 	// WeixinJSBridge WeChat injects, so a browser with a WeChat User-Agent
 	// pays through the same JSAPI path; "" in production.
 	JSBridgeURL string
+	// WeChatAuthorize builds WeChat's web-authorisation URL (snsapi_base)
+	// for a redirect URI and state; nil when WeChat sign-in is not offered.
+	WeChatAuthorize func(redirectURI, state string) string
 }
 
 type handler struct {
@@ -75,6 +78,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /login/ecard", h.loginPIN)
 	mux.HandleFunc("POST /login/face", h.startFace)
+	mux.HandleFunc("GET /auth/wechat", h.wechatStart)
+	mux.HandleFunc("GET /auth/wechat/callback", h.wechatCallback)
 	mux.HandleFunc("GET /login/face/done", h.faceDone)
 	mux.HandleFunc("POST /logout", h.withPerson(h.logout))
 	mux.HandleFunc("GET /me", h.withPerson(h.record))

@@ -47,7 +47,11 @@ func (h *handler) withPerson(next personHandler) http.HandlerFunc {
 		if err != nil {
 			h.clearSession(w)
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				to := "/login"
+				if h.wechatSignIn(r) {
+					to = "/auth/wechat"
+				}
+				http.Redirect(w, r, to, http.StatusSeeOther)
 				return
 			}
 			h.pageError(w, r, nil, identity.ErrNoSession)

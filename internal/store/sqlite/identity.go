@@ -35,6 +35,28 @@ func (x q) PersonByPhoneIndex(ctx context.Context, index []byte) (identity.Perso
 	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE phone_index = ?`, index))
 }
 
+func (x q) PersonByOpenID(ctx context.Context, openID string) (identity.PersonRecord, error) {
+	if openID == "" {
+		return identity.PersonRecord{}, store.ErrNotFound
+	}
+	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE openid = ?`, openID))
+}
+
+// BindOpenID moves openID to personID: the unique index refuses it if
+// another person holds it (store.ErrConflict).
+func (x q) BindOpenID(ctx context.Context, personID, openID string) error {
+	res, err := x.db.ExecContext(ctx, `UPDATE persons SET openid = ? WHERE id = ?`, openID, personID)
+	if err != nil {
+		return translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return translate(err)
+	} else if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 func (x q) CountPersons(ctx context.Context) (int, error) {
 	var n int
 	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM persons`).Scan(&n)

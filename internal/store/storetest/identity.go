@@ -84,6 +84,42 @@ func testPersons(t *testing.T, open Opener) {
 	})
 }
 
+// testWeChatBinding: an openid finds at most one person; binding moves it
+// and refuses one another person holds.
+func testWeChatBinding(t *testing.T, open Opener) {
+	e := open(t)
+	seedPersons(t, e, 1, 2)
+	ctx := t.Context()
+	got, err := e.PersonByOpenID(ctx, "o-P0001")
+	if err != nil || got.ID != "P0001" {
+		t.Fatalf("PersonByOpenID(o-P0001) = %s, %v", got.ID, err)
+	}
+	for _, unknown := range []string{"", "o-nobody"} {
+		_, err := e.PersonByOpenID(ctx, unknown)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	bind := func(person, openID string) error {
+		return e.Grants().InGrantTx(ctx, func(tx identity.GrantTx) error { return tx.BindOpenID(ctx, person, openID) })
+	}
+	wantErr(t, bind("P0002", "o-P0001"), store.ErrConflict)
+	wantErr(t, bind("nobody", "o-new"), store.ErrNotFound)
+	if err := bind("P0001", "o-new"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.PersonByOpenID(ctx, "o-new"); err != nil || got.ID != "P0001" {
+		t.Errorf("after binding, o-new finds %s, %v", got.ID, err)
+	}
+	_, err = e.PersonByOpenID(ctx, "o-P0001")
+	wantErr(t, err, store.ErrNotFound)
+	// Two persons without WeChat (openid "") do not collide.
+	if err := bind("P0001", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := bind("P0002", ""); err != nil {
+		t.Errorf("a second person without WeChat: %v", err)
+	}
+}
+
 func testEnrolments(t *testing.T, open Opener) {
 	t.Run("Upsert", func(t *testing.T) {
 		e := open(t)

@@ -31,6 +31,9 @@ type Engine interface {
 	// Payments adapts the engine to payment.Store; its InTx hands out the
 	// payment.Tx every transactional write goes through.
 	Payments() payment.Store
+	// Grants adapts the engine to identity.GrantStore (family grants, and
+	// the identity writes that go with an audit entry).
+	Grants() identity.GrantStore
 	CountPersons(ctx context.Context) (int, error)
 	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
 	PendingJobs(ctx context.Context) (map[string]int, error)
@@ -60,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		run  func(*testing.T, Opener)
 	}{
 		{"Persons", testPersons},
+		{"WeChatBinding", testWeChatBinding},
 		{"Enrolments", testEnrolments},
 		{"SMSCodes", testSMSCodes},
 		{"Sessions", testSessions},
