@@ -61,6 +61,7 @@ type App struct {
 	Tickets   *ticket.Service
 	runner    *jobs.Runner
 	outside   *outside
+	wechat    *wechatApp // the official account and mini-program: login, messages
 	handler   http.Handler
 	bg        sync.WaitGroup
 }
@@ -119,7 +120,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log); err != nil {
 		return err
 	}
-	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db, Sealer: sealer, SMS: a.outside.sms, Now: o.Now, Random: o.Random, Log: a.log})
+	if a.wechat, err = a.outside.wechatApp(o.Now); err != nil {
+		return err
+	}
+	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db,
+		Sealer: sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.client}, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
 	if a.cfg.JobLease > 0 {
@@ -182,7 +187,8 @@ func (a *App) routes() http.Handler {
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
-		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL()})
+		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL(),
+		WeChatAuthorize: a.wechat.client.AuthorizeURL})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/shebao-project/shebao/internal/sandbox/sms"
 	sscsandbox "github.com/shebao-project/shebao/internal/sandbox/ssc"
 	wxsandbox "github.com/shebao-project/shebao/internal/sandbox/wechatpay"
+	"github.com/shebao-project/shebao/internal/sandbox/wxplatform"
 )
 
 // Where the sandboxes are mounted, in the platform (demo mode) or alone.
@@ -40,6 +41,7 @@ type sandbox struct {
 	core   *coresandbox.Server
 	face   *facesandbox.Server
 	bank   *sscsandbox.Server // the social security card's issuing bank
+	wxapp  *wxplatform.Server // the WeChat platform: login, subscription messages
 }
 
 // newSandbox builds the sandbox served at baseURL, keeping its merchant
@@ -70,8 +72,12 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	if err != nil {
 		return nil, fmt.Errorf("app: card bank sandbox: %w", err)
 	}
+	wxapp, err := newWeChatPlatform(dir, baseURL, o)
+	if err != nil {
+		return nil, err
+	}
 	return &sandbox{dir: dir, wechat: wx, sms: sms.NewOutbox(o.Now), core: coresandbox.New(corePrefix, o.Now),
-		face: facesandbox.New(facePrefix, o.Now), bank: bank}, nil
+		face: facesandbox.New(facePrefix, o.Now), bank: bank, wxapp: wxapp}, nil
 }
 
 func (s *sandbox) handler() http.Handler {
@@ -81,6 +87,7 @@ func (s *sandbox) handler() http.Handler {
 	mux.Handle(smsPath, s.sms)
 	mux.Handle(facePrefix+"/", s.face)
 	mux.Handle(sscPrefix+"/", s.bank)
+	mux.Handle(wechatPlatformPrefix+"/", s.wxapp)
 	return mux
 }
 

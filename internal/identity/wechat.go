@@ -71,8 +71,8 @@ func (s *Service) LoginWeChat(ctx context.Context, method, code string) (string,
 		openID, err = s.wechat.OpenIDForJSCode(ctx, code)
 	}
 	if err != nil {
-		if errors.Is(err, ErrWeChatCode) {
-			return "", nil, err
+		if e, ok := apperr.As(err); ok && e.Code == ErrWeChatCode.Code {
+			return "", nil, e
 		}
 		return "", nil, apperr.New(apperr.Unavailable, "wechat_unavailable",
 			"暂时无法连接微信，请稍后再试，或使用短信验证码登录。",

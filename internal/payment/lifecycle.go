@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shebao-project/shebao/internal/jobs"
 
 	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/billing"
@@ -36,9 +37,26 @@ func (s *Service) transition(ctx context.Context, tx Tx, o *Order, to State, rea
 	if err := tx.InsertEvent(ctx, ev); err != nil {
 		return fmt.Errorf("payment: order event: %w", err)
 	}
+	if kind, ok := noticeJobs[to]; ok && s.notify {
+		// In the same transaction as the change, so the message to the
+		// payer is neither lost in a crash nor sent for a change undone.
+		if err := tx.EnqueueJobOnce(ctx, jobs.Job{Kind: kind, Ref: o.ID, RunAt: s.now()}); err != nil {
+			return fmt.Errorf("payment: enqueue %s for %s: %w", kind, o.ID, err)
+		}
+	}
 	s.log.InfoContext(ctx, "order transition", "order", o.ID, "from", ev.From, "to", ev.To, "reason", reason)
 	return nil
 }
+
+// Jobs that tell the payer about their order (handled by the notice
+// service, ref = order id): the result, a hold, a refund.
+const (
+	JobNoticePaid   = "notice.payment_result"
+	JobNoticeHold   = "notice.hold"
+	JobNoticeRefund = "notice.refund"
+)
+
+var noticeJobs = map[State]string{Credited: JobNoticePaid, Held: JobNoticeHold, Refunded: JobNoticeRefund}
 
 // supersede closes the person's own unpaid orders that hold any of bills, so
 // that someone who abandoned a payment can pay the same bills again at once.

@@ -50,6 +50,7 @@ type Service struct {
 	random    io.Reader
 	log       *slog.Logger
 	wake      func()
+	notify    bool
 	orderTTL  time.Duration
 }
 
@@ -75,6 +76,10 @@ type Deps struct {
 	// Wake is called after a commit that enqueued a job, so the job runner
 	// starts on it at once.
 	Wake func()
+	// Notify enqueues the payer's messages (JobNoticePaid, JobNoticeHold,
+	// JobNoticeRefund) with the changes they tell of; the notice service
+	// must then handle those jobs.
+	Notify bool
 }
 
 // NewService wires a payment service.
@@ -85,7 +90,7 @@ func NewService(d Deps) *Service {
 	}
 	return &Service{
 		store: d.Store, providers: d.Providers, core: d.Core, persons: d.Persons, rules: d.Rules, risk: d.Risk, evidence: d.Evidence,
-		signer: d.Signer, agency: d.Agency, names: d.InsuranceName, now: d.Now, random: d.Random, log: d.Log, wake: wake,
+		signer: d.Signer, agency: d.Agency, names: d.InsuranceName, now: d.Now, random: d.Random, log: d.Log, wake: wake, notify: d.Notify,
 		// WeChat Pay keeps a prepay_id for 2 hours; 30 minutes is long enough to
 		// pay and short enough that bills are not held hostage by abandoned orders.
 		orderTTL: 30 * time.Minute,
