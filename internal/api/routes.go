@@ -11,6 +11,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/policy"
 	"github.com/shebao-project/shebao/internal/ratelimit"
@@ -28,8 +29,12 @@ type Deps struct {
 	AuthPerMinute int
 	// Evidence is the evidence log, for voucher proofs.
 	Evidence *evidence.Log
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Notices keeps people's subscription-message consents.
+	Notices *notice.Service
+	// WeChat describes the WeChat app; nil when WeChat is not offered.
+	WeChat *WeChatInfo
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 type handler struct {
@@ -64,6 +69,9 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/orders", h.authed(h.myOrders))
 	mux.HandleFunc("GET /api/v1/me/vouchers", h.authed(h.myVouchers))
 	mux.HandleFunc("GET /api/v1/me/export", h.strong(h.export))
+	mux.HandleFunc("GET /api/v1/me/subscriptions", h.authed(h.mySubscriptions))
+	mux.HandleFunc("POST /api/v1/me/subscriptions", h.authed(h.recordSubscriptions))
+	mux.HandleFunc("GET /api/v1/wechat/config", h.wechatConfig)
 
 	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
 	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.strong(h.approveGrant))

@@ -24,6 +24,7 @@ import (
 	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/operator"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/payment/wechatpay"
@@ -54,6 +55,7 @@ type App struct {
 	db        engine
 	Identity  *identity.Service
 	Payments  *payment.Service
+	Notices   *notice.Service
 	Billing   *billing.Service
 	Policy    *policy.Engine
 	Evidence  *evidence.Log
@@ -143,10 +145,15 @@ func (a *App) build(ctx context.Context, o Options) error {
 			"wechatpay_native": wechatpay.NewNative(provider, a.publicURL+"/api/v1/payments/wechatpay_native/notify")},
 		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
-		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
+		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
 	})
 	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile} {
 		a.runner.Handle(k, a.Payments.RunJob)
+	}
+	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},
+		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.client}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
+	for _, k := range []string{notice.JobPaymentResult, notice.JobHold, notice.JobRefund, notice.JobReminders, notice.JobReminder} {
+		a.runner.Handle(k, a.Notices.RunJob)
 	}
 	a.Operators = operator.NewService(operator.Deps{Store: a.db.OperatorStore(), Sealer: sealer, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Tickets = ticket.NewService(ticket.Deps{Store: a.db.TicketStore(), Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
@@ -165,6 +172,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.seedDemo(ctx); err != nil {
 		return fmt.Errorf("app: demo data: %w", err)
 	}
+	if err := a.Notices.ScheduleReminders(ctx); err != nil {
+		return fmt.Errorf("app: schedule reminders: %w", err)
+	}
 	if err := a.Payments.ScheduleReconciliation(ctx); err != nil {
 		return fmt.Errorf("app: schedule reconciliation: %w", err)
 	}
@@ -175,6 +185,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
+		Notices: a.Notices, WeChat: &api.WeChatInfo{AppID: a.wechat.appID, Templates: a.wechat.templates},
 		FaceBaseURL: a.outside.baseURL, AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
 	mux.Handle("/api/v1/log/", a.Evidence.Handler())

@@ -2,10 +2,16 @@ package app_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/notice"
+	"github.com/shebao-project/shebao/internal/payment"
 )
 
 // wxApp is the demo WeChat app id, as a mini-program would know it.
@@ -98,4 +104,108 @@ func TestE2EWeChatMiniProgramSignIn(t *testing.T) {
 	code, _ = e.jsCode(t, openID)
 	wantError(t, e.call(t, http.MethodPost, "/api/v1/auth/sessions", "", nil,
 		map[string]string{"method": "wechat_oauth", "code": code}), http.StatusUnauthorized, "wechat_code_invalid", "code")
+}
+
+// TestE2EWeChatMessages: with the person's one-off consents, a reminder and
+// a payment result arrive as WeChat subscription messages (in the sandbox),
+// each using up one consent; the payment is made the mini-program's way.
+func TestE2EWeChatMessages(t *testing.T) {
+	e := startApp(t)
+	code, openID := e.jsCode(t, "")
+	var unbound struct {
+		BindTicket string `json:"bind_ticket"`
+	}
+	e.call(t, http.MethodPost, "/api/v1/auth/sessions", "", nil,
+		map[string]string{"method": "wechat_miniprogram", "code": code}).want(t, http.StatusForbidden).json(t, &unbound)
+	phone := "13800000001"
+	e.call(t, http.MethodPost, "/api/v1/auth/sms-codes", "", nil, map[string]string{"phone": phone}).want(t, http.StatusAccepted)
+	var s struct {
+		Token string `json:"token"`
+	}
+	e.call(t, http.MethodPost, "/api/v1/auth/sessions", "", nil,
+		map[string]string{"method": "sms", "phone": phone, "code": e.smsCode(t, phone), "bind_ticket": unbound.BindTicket}).want(t, http.StatusCreated).json(t, &s)
+
+	var cfg struct {
+		AppID     string            `json:"appid"`
+		Templates map[string]string `json:"subscribe_templates"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/wechat/config", "", nil, nil).want(t, http.StatusOK).json(t, &cfg)
+	tids := []string{cfg.Templates["payment_result"], cfg.Templates["reminder"]}
+	// wx.requestSubscribeMessage: the person taps 允许 for both …
+	var consent struct {
+		Results map[string]string `json:"results"`
+	}
+	e.raw(t, http.MethodPost, "/sandbox/wechat/control/subscriptions", nil, map[string]any{"appid": cfg.AppID, "openid": openID,
+		"template_ids": tids, "decision": "accept"}).want(t, http.StatusOK).json(t, &consent)
+	// … and the mini-program tells shebao.
+	var subs struct {
+		Subscriptions []struct {
+			Kind      string `json:"kind"`
+			Remaining int    `json:"remaining"`
+		} `json:"subscriptions"`
+	}
+	e.call(t, http.MethodPost, "/api/v1/me/subscriptions", s.Token, nil, map[string]any{"results": consent.Results}).want(t, http.StatusOK).json(t, &subs)
+	if len(subs.Subscriptions) != 2 {
+		t.Fatalf("subscriptions %+v, want payment_result and reminder", subs)
+	}
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/me/subscriptions", s.Token, nil,
+		map[string]any{"results": map[string]string{"not-a-template": "accept"}}), http.StatusBadRequest, "template_unknown", "results")
+
+	// The day's reminder sweep.
+	period := time.Now().In(payment.Beijing()).Format("2006-01")
+	err := e.run.App.Notices.RunJob(t.Context(), jobs.Job{Kind: notice.JobReminders, Ref: period})
+	if err != nil && !errors.As(err, new(jobs.RetryAt)) {
+		t.Fatalf("reminder sweep: %v", err)
+	}
+	e.waitMessage(t, openID, cfg.Templates["reminder"])
+
+	// Pay the mini-program's way: wx.requestPayment with the order's parameters.
+	bs := e.bills(t, s.Token)
+	o := e.order(t, s.Token, "mp-1", ids(bs))
+	var paid struct {
+		ErrMsg string `json:"errMsg"`
+	}
+	e.raw(t, http.MethodPost, "/sandbox/wechatpay/control/request-payment", nil, map[string]string{
+		"timeStamp": o.Pay.TimeStamp, "nonceStr": o.Pay.NonceStr, "package": o.Pay.Package, "signType": o.Pay.SignType,
+		"paySign": o.Pay.PaySign, "outcome": "success"}).want(t, http.StatusOK).json(t, &paid)
+	if paid.ErrMsg != "requestPayment:ok" {
+		t.Fatalf("wx.requestPayment: %q", paid.ErrMsg)
+	}
+	e.waitState(t, s.Token, o.ID, "credited")
+	msg := e.waitMessage(t, openID, cfg.Templates["payment_result"])
+	if msg.Data["character_string4"] != o.OutTradeNo {
+		t.Errorf("payment result message %+v does not name order %s", msg.Data, o.OutTradeNo)
+	}
+	e.call(t, http.MethodGet, "/api/v1/me/subscriptions", s.Token, nil, nil).want(t, http.StatusOK).json(t, &subs)
+	for _, sub := range subs.Subscriptions {
+		if sub.Remaining != 0 {
+			t.Errorf("%s consents left %d, want 0: each message uses one", sub.Kind, sub.Remaining)
+		}
+	}
+}
+
+type wxMessage struct {
+	TemplateID string            `json:"template_id"`
+	Data       map[string]string `json:"data"`
+}
+
+// waitMessage waits for a subscription message of template to reach openID
+// in the sandbox.
+func (e *env) waitMessage(t *testing.T, openID, template string) wxMessage {
+	t.Helper()
+	var found wxMessage
+	eventually(t, "subscription message "+template, func() bool {
+		var out struct {
+			Messages []wxMessage `json:"messages"`
+		}
+		e.raw(t, http.MethodGet, "/sandbox/wechat/control/messages?openid="+openID, nil, nil).want(t, http.StatusOK).json(t, &out)
+		for _, m := range out.Messages {
+			if m.TemplateID == template {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }

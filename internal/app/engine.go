@@ -13,6 +13,7 @@ import (
 	"github.com/shebao-project/shebao/internal/evidence"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/operator"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/store/postgres"
@@ -39,6 +40,7 @@ type engine interface {
 	Evidence() evidence.Store
 	OperatorStore() operator.Store
 	TicketStore() ticket.Store
+	Notices() notice.Store
 	ConsoleStore() console.Store
 	Ping(ctx context.Context) error
 	Close() error

@@ -116,3 +116,13 @@ func (s *Service) VerifyElements(ctx context.Context, billCode, billNumber, chec
 	}
 	return Verification{Found: true, Voucher: v, Result: res}, nil
 }
+
+// Order reads an order for the platform's own use (messages, the console);
+// it does not authorise: callers facing a person use OrderFor.
+func (s *Service) Order(ctx context.Context, id string) (Order, error) {
+	o, err := s.store.OrderByID(ctx, id)
+	if err != nil {
+		return Order{}, fmt.Errorf("payment: order %s: %w", id, err)
+	}
+	return o, nil
+}

@@ -208,9 +208,12 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identit
 		h.pageError(w, r, p, err)
 		return
 	}
-	if res.Pay != nil && res.Pay.CashierURL != "" {
-		// Demo: the sandbox cashier stands in for WeChat's payment sheet and
-		// sends the person back to the result page.
+	// Demo: the sandbox cashier stands in for WeChat's payment sheet and
+	// sends the person back to the result page. Not for a QR code (the
+	// result page shows it) nor inside WeChat (the page pays through the
+	// JS bridge, as it would in production).
+	inPlace := res.Pay != nil && (res.Pay.CodeURL != "" || (InWeChat(r) && res.Order.Channel == "wechatpay"))
+	if res.Pay != nil && res.Pay.CashierURL != "" && !inPlace {
 		http.Redirect(w, r, res.Pay.CashierURL+"?return="+url.QueryEscape("/orders/"+res.Order.ID), http.StatusSeeOther)
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -34,6 +35,8 @@ type Engine interface {
 	// Grants adapts the engine to identity.GrantStore (family grants, and
 	// the identity writes that go with an audit entry).
 	Grants() identity.GrantStore
+	// Notices adapts the engine to notice.Store.
+	Notices() notice.Store
 	CountPersons(ctx context.Context) (int, error)
 	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
 	PendingJobs(ctx context.Context) (map[string]int, error)
@@ -76,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Vouchers", testVouchers},
 		{"Sequences", testSequences},
 		{"Jobs", testJobs},
+		{"Notices", Notices},
 		{"Transactions", testTransactions},
 	}
 	for _, g := range groups {

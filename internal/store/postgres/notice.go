@@ -1,0 +1,132 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/notice"
+)
+
+// Notices adapts the DB to notice.Store.
+func (d *DB) Notices() notice.Store { return noticeStore{d} }
+
+var _ notice.Store = noticeStore{}
+
+type noticeStore struct{ d *DB }
+
+// AddConsents: a change for another template than the stored one starts
+// the count again (WeChat ties a consent to its template), as does a ban.
+// The upsert locks the row, so concurrent dialogs of one person add up.
+func (s noticeStore) AddConsents(ctx context.Context, personID string, at time.Time, changes []notice.ConsentChange) error {
+	return s.d.InTx(ctx, func(tx *Tx) error {
+		for _, c := range changes {
+			_, err := tx.db.ExecContext(ctx, `INSERT INTO notice_consents AS n (person_id, kind, template_id, remaining, updated_at)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (person_id, kind) DO UPDATE SET
+					remaining = CASE WHEN $6::boolean OR n.template_id <> excluded.template_id THEN excluded.remaining
+						ELSE n.remaining + excluded.remaining END,
+					template_id = excluded.template_id, updated_at = excluded.updated_at`,
+				personID, c.Kind, c.TemplateID, c.Accepted, ms(at), c.Banned)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s noticeStore) Subscriptions(ctx context.Context, personID string) ([]notice.Subscription, error) {
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT kind, template_id, remaining, updated_at FROM notice_consents
+		WHERE person_id = $1 ORDER BY kind`, personID)
+	return scanAll(rows, err, func(r scanner) (notice.Subscription, error) {
+		var x notice.Subscription
+		var at int64
+		err := r.Scan(&x.Kind, &x.TemplateID, &x.Remaining, &at)
+		x.UpdatedAt = fromMS(at)
+		return x, err
+	})
+}
+
+// UseConsent: under READ COMMITTED a second concurrent UPDATE waits for the
+// first and re-checks remaining > 0 on the row it left.
+func (s noticeStore) UseConsent(ctx context.Context, personID, kind string) (bool, error) {
+	w := s.d.writer()
+	n, err := w.rowsAffected(w.db.ExecContext(ctx, `UPDATE notice_consents SET remaining = remaining - 1
+		WHERE person_id = $1 AND kind = $2 AND remaining > 0`, personID, kind))
+	return n == 1, err
+}
+
+func (s noticeStore) ReturnConsent(ctx context.Context, personID, kind string) error {
+	_, err := s.d.writer().db.ExecContext(ctx, `UPDATE notice_consents SET remaining = remaining + 1
+		WHERE person_id = $1 AND kind = $2`, personID, kind)
+	return translate(err)
+}
+
+func (s noticeStore) ClearConsent(ctx context.Context, personID, kind string) error {
+	_, err := s.d.writer().db.ExecContext(ctx, `UPDATE notice_consents SET remaining = 0 WHERE person_id = $1 AND kind = $2`, personID, kind)
+	return translate(err)
+}
+
+func (s noticeStore) NoticeSent(ctx context.Context, kind, ref string) (bool, error) {
+	var sent bool
+	err := s.d.reader().db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notices_sent WHERE kind = $1 AND ref = $2)`, kind, ref).Scan(&sent)
+	return sent, translate(err)
+}
+
+func (s noticeStore) RecordNotice(ctx context.Context, n notice.Sent) error {
+	return s.d.writer().insert(ctx, "notice "+n.Kind+" "+n.Ref, `INSERT INTO notices_sent (kind, ref, person_id, channel, sent_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, n.Kind, n.Ref, n.PersonID, n.Channel, ms(n.SentAt))
+}
+
+// dueWhere selects the bills a reminder is about; status = 'due' as a
+// literal lets the planner use the partial index bills_due_period.
+const dueWhere = `period = $1 AND status = 'due' AND order_id IS NULL`
+
+func scanDue(r scanner) (notice.DueSummary, error) {
+	var d notice.DueSummary
+	return d, translate(r.Scan(&d.PersonID, &d.Bills, &d.TotalFen))
+}
+
+func (s noticeStore) PersonsWithDueBills(ctx context.Context, period, after string, limit int) ([]notice.DueSummary, error) {
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT person_id, count(*), sum(amount_fen)::bigint FROM bills
+		WHERE `+dueWhere+` AND person_id > $2 GROUP BY person_id ORDER BY person_id LIMIT $3`, period, after, limit)
+	return scanAll(rows, err, scanDue)
+}
+
+func (s noticeStore) DueSummary(ctx context.Context, personID, period string) (notice.DueSummary, error) {
+	return scanDue(s.d.reader().db.QueryRowContext(ctx, `SELECT $2::text, count(*), coalesce(sum(amount_fen), 0)::bigint FROM bills
+		WHERE `+dueWhere+` AND person_id = $2`, period, personID))
+}
+
+// EnqueueReminders does what EnqueueJobOnce does for each job, with the same
+// advisory locks (so it and EnqueueJobOnce exclude each other on a key),
+// but in two statements for the whole page instead of two per job: a
+// sweep enqueues up to a thousand jobs a page, and the round trips would
+// otherwise outlast its job lease. Locks are taken in hash order, so two
+// runs of one sweep wait for each other instead of deadlocking.
+func (s noticeStore) EnqueueReminders(ctx context.Context, period string, js []jobs.Job) error {
+	if len(js) == 0 {
+		return nil
+	}
+	kinds, refs, runAts := make([]string, len(js)), make([]string, len(js)), make([]int64, len(js))
+	for i, j := range js {
+		kinds[i], refs[i], runAts[i] = j.Kind, j.Ref, ms(j.RunAt)
+	}
+	err := s.d.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.db.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, h)
+			FROM (SELECT DISTINCT hashtext(k || '/' || r) AS h FROM unnest($2::text[], $3::text[]) AS t (k, r)) l ORDER BY h`,
+			enqueueOnceLock, kinds, refs); err != nil {
+			return err
+		}
+		_, err := tx.db.ExecContext(ctx, `INSERT INTO jobs (kind, ref, run_at, created_at)
+			SELECT DISTINCT ON (k, r) k, r, a, a FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t (k, r, a)
+			WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = t.k AND ref = t.r)`, kinds, refs, runAts)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: enqueue reminders for %s: %w", period, err)
+	}
+	return nil
+}

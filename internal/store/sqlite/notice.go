@@ -1,0 +1,116 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/notice"
+)
+
+// Notices adapts the DB to notice.Store.
+func (d *DB) Notices() notice.Store { return noticeStore{d} }
+
+var _ notice.Store = noticeStore{}
+
+type noticeStore struct{ d *DB }
+
+// AddConsents: a change for another template than the stored one starts
+// the count again (WeChat ties a consent to its template), as does a ban.
+func (s noticeStore) AddConsents(ctx context.Context, personID string, at time.Time, changes []notice.ConsentChange) error {
+	return s.d.InTx(ctx, func(tx *Tx) error {
+		for _, c := range changes {
+			_, err := tx.db.ExecContext(ctx, `INSERT INTO notice_consents (person_id, kind, template_id, remaining, updated_at)
+				VALUES (?1, ?2, ?3, ?4, ?5)
+				ON CONFLICT (person_id, kind) DO UPDATE SET
+					remaining = CASE WHEN ?6 OR template_id <> excluded.template_id THEN excluded.remaining
+						ELSE remaining + excluded.remaining END,
+					template_id = excluded.template_id, updated_at = excluded.updated_at`,
+				personID, c.Kind, c.TemplateID, c.Accepted, ms(at), c.Banned)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s noticeStore) Subscriptions(ctx context.Context, personID string) ([]notice.Subscription, error) {
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT kind, template_id, remaining, updated_at FROM notice_consents
+		WHERE person_id = ? ORDER BY kind`, personID)
+	return collect(rows, err, func(r scanner) (notice.Subscription, error) {
+		var x notice.Subscription
+		var at int64
+		err := r.Scan(&x.Kind, &x.TemplateID, &x.Remaining, &at)
+		x.UpdatedAt = fromMS(at)
+		return x, translate(err)
+	})
+}
+
+func (s noticeStore) UseConsent(ctx context.Context, personID, kind string) (bool, error) {
+	w := s.d.writer()
+	n, err := w.rowsAffected(w.db.ExecContext(ctx, `UPDATE notice_consents SET remaining = remaining - 1
+		WHERE person_id = ? AND kind = ? AND remaining > 0`, personID, kind))
+	return n == 1, err
+}
+
+func (s noticeStore) ReturnConsent(ctx context.Context, personID, kind string) error {
+	_, err := s.d.writer().db.ExecContext(ctx, `UPDATE notice_consents SET remaining = remaining + 1
+		WHERE person_id = ? AND kind = ?`, personID, kind)
+	return translate(err)
+}
+
+func (s noticeStore) ClearConsent(ctx context.Context, personID, kind string) error {
+	_, err := s.d.writer().db.ExecContext(ctx, `UPDATE notice_consents SET remaining = 0 WHERE person_id = ? AND kind = ?`, personID, kind)
+	return translate(err)
+}
+
+func (s noticeStore) NoticeSent(ctx context.Context, kind, ref string) (bool, error) {
+	var sent bool
+	err := s.d.reader().db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notices_sent WHERE kind = ? AND ref = ?)`, kind, ref).Scan(&sent)
+	return sent, translate(err)
+}
+
+func (s noticeStore) RecordNotice(ctx context.Context, n notice.Sent) error {
+	_, err := s.d.writer().db.ExecContext(ctx, `INSERT INTO notices_sent (kind, ref, person_id, channel, sent_at) VALUES (?,?,?,?,?)`,
+		n.Kind, n.Ref, n.PersonID, n.Channel, ms(n.SentAt))
+	return translate(err)
+}
+
+// dueWhere selects the bills a reminder is about; status = 'due' as a
+// literal lets SQLite use the partial index bills_due_period.
+const dueWhere = `period = ? AND status = 'due' AND order_id IS NULL`
+
+func scanDue(r scanner) (notice.DueSummary, error) {
+	var d notice.DueSummary
+	return d, translate(r.Scan(&d.PersonID, &d.Bills, &d.TotalFen))
+}
+
+func (s noticeStore) PersonsWithDueBills(ctx context.Context, period, after string, limit int) ([]notice.DueSummary, error) {
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT person_id, count(*), sum(amount_fen) FROM bills
+		WHERE `+dueWhere+` AND person_id > ? GROUP BY person_id ORDER BY person_id LIMIT ?`, period, after, limit)
+	return collect(rows, err, scanDue)
+}
+
+func (s noticeStore) DueSummary(ctx context.Context, personID, period string) (notice.DueSummary, error) {
+	return scanDue(s.d.reader().db.QueryRowContext(ctx, `SELECT ?, count(*), coalesce(sum(amount_fen), 0) FROM bills
+		WHERE person_id = ? AND `+dueWhere, personID, personID, period))
+}
+
+// EnqueueReminders: the single writer runs the page's checks and inserts
+// one after another, each a cached statement on the writer's connection.
+func (s noticeStore) EnqueueReminders(ctx context.Context, period string, js []jobs.Job) error {
+	err := s.d.InTx(ctx, func(tx *Tx) error {
+		for _, j := range js {
+			if err := tx.EnqueueJobOnce(ctx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: enqueue reminders for %s: %w", period, err)
+	}
+	return nil
+}
