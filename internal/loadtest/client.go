@@ -97,14 +97,21 @@ func (c *client) citizen(ctx context.Context, phone string, rec *recorder) bool 
 				Code string `json:"code"`
 			} `json:"messages"`
 		}
-		if err := c.doURL(ctx, "GET", c.sandbox+"/sandbox/sms?phone="+url.QueryEscape(phone), "", nil, nil, &box); err != nil || len(box.Messages) == 0 {
+		if err := c.doURL(ctx, "GET", c.sandbox+"/sandbox/sms?phone="+url.QueryEscape(phone), "", nil, nil, &box); err != nil {
 			return fmt.Errorf("no code: %v", err)
+		}
+		code := "" // the newest message with a code: payment results go to the same phone
+		for i := len(box.Messages) - 1; i >= 0 && code == ""; i-- {
+			code = box.Messages[i].Code
+		}
+		if code == "" {
+			return fmt.Errorf("no code in the outbox for %s", phone)
 		}
 		var s struct {
 			Token string `json:"token"`
 		}
 		err := c.do(ctx, "POST", "/api/v1/auth/sessions", "", nil,
-			map[string]string{"method": "sms", "phone": phone, "code": box.Messages[len(box.Messages)-1].Code}, &s)
+			map[string]string{"method": "sms", "phone": phone, "code": code}, &s)
 		token = s.Token
 		return err
 	}) && step("bills", func() error {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,7 +39,7 @@ func NewOutbox(now func() time.Time) *Outbox {
 func (o *Outbox) SendSMS(_ context.Context, phone, text string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	msgs := append(o.sent[phone], Message{Phone: phone, Text: text, Code: firstDigits(text, 6), SentAt: o.now()})
+	msgs := append(o.sent[phone], Message{Phone: phone, Text: text, Code: codeIn(text), SentAt: o.now()})
 	if len(msgs) > keep {
 		msgs = msgs[len(msgs)-keep:]
 	}
@@ -83,6 +84,16 @@ func (o *Outbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // firstDigits returns the first run of exactly n digits in text.
+// codeIn is the verification code of a code message ("验证码" followed by
+// six digits); other messages (payment results, reminders) have none.
+func codeIn(text string) string {
+	_, after, ok := strings.Cut(text, "验证码")
+	if !ok {
+		return ""
+	}
+	return firstDigits(after, 6)
+}
+
 func firstDigits(text string, n int) string {
 	run := []rune{}
 	for _, r := range text + " " {
