@@ -97,7 +97,7 @@ func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 	if req.BindTicket != "" {
 		// Check before the real-name step, so a stale ticket does not use
 		// up an SMS code or a face check.
-		if _, err := h.Identity.CheckBindTicket(req.BindTicket); err != nil || wechat {
+		if _, _, err := h.Identity.CheckBindTicket(req.BindTicket); err != nil || wechat {
 			if err == nil {
 				err = apperr.New(apperr.Invalid, "bind_ticket_invalid",
 					"绑定微信须配合实名认证方式（短信验证码、电子社保卡密码或人脸识别）。",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/payment"
 )
@@ -13,6 +14,9 @@ type createOrderRequest struct {
 	BillIDs []string `json:"bill_ids"`
 	Channel string   `json:"channel"`
 	GrantID string   `json:"grant_id,omitempty"` // pay a family member's bills under their grant
+	// WeChatApp is where a WeChat Pay (JSAPI) payment is made: "miniprogram"
+	// or "official_account"; by default the app the session was opened in.
+	WeChatApp string `json:"wechat_app,omitempty"`
 }
 
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {
@@ -21,8 +25,21 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identit
 		h.writeError(w, r, err)
 		return
 	}
+	app := req.WeChatApp
+	switch app {
+	case "":
+		m, _ := r.Context().Value(methodKey).(string)
+		app = identity.AppOf(m)
+	case identity.AppOfficialAccount, identity.AppMiniProgram:
+	default:
+		e := apperr.New(apperr.Invalid, "wechat_app_invalid", "wechat_app 只能是 miniprogram 或 official_account。",
+			"wechat_app must be miniprogram or official_account.").WithField("wechat_app")
+		e.Allowed = []string{identity.AppMiniProgram, identity.AppOfficialAccount}
+		h.writeError(w, r, e)
+		return
+	}
 	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
-		BillIDs: req.BillIDs, Channel: req.Channel, IdempotencyKey: r.Header.Get("Idempotency-Key"), GrantID: req.GrantID,
+		BillIDs: req.BillIDs, Channel: req.Channel, IdempotencyKey: r.Header.Get("Idempotency-Key"), GrantID: req.GrantID, App: app,
 	})
 	if err != nil {
 		h.writeError(w, r, err)

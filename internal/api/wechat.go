@@ -10,8 +10,9 @@ import (
 // the platform's WeChat app: its id, and the subscription-message template
 // ids (by kind) to ask the person's consent for.
 type WeChatInfo struct {
-	AppID     string
-	Templates map[string]string
+	AppID                string // the mini-program's
+	OfficialAccountAppID string
+	Templates            map[string]string // the mini-program's subscription templates
 }
 
 // wechatConfig is public: the same for everyone, and needed before sign-in.
@@ -20,7 +21,8 @@ func (h *handler) wechatConfig(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"appid": h.WeChat.AppID, "subscribe_templates": h.WeChat.Templates})
+	writeJSON(w, http.StatusOK, map[string]any{"appid": h.WeChat.AppID, "official_account_appid": h.WeChat.OfficialAccountAppID,
+		"subscribe_templates": h.WeChat.Templates})
 }
 
 type subscriptionsRequest struct {

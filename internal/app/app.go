@@ -126,7 +126,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db,
-		Sealer: sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.client}, Now: o.Now, Random: o.Random, Log: a.log})
+		Sealer: sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.oa, a.wechat.mp}, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
 	if a.cfg.JobLease > 0 {
@@ -151,7 +151,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
 	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},
-		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.client}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
+		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.mp}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
 	for _, k := range []string{notice.JobPaymentResult, notice.JobHold, notice.JobRefund, notice.JobReminders, notice.JobReminder} {
 		a.runner.Handle(k, a.Notices.RunJob)
 	}
@@ -185,7 +185,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
-		Notices: a.Notices, WeChat: &api.WeChatInfo{AppID: a.wechat.appID, Templates: a.wechat.templates},
+		Notices: a.Notices, WeChat: &api.WeChatInfo{AppID: a.wechat.mpAppID, OfficialAccountAppID: a.wechat.oaAppID, Templates: a.wechat.templates},
 		FaceBaseURL: a.outside.baseURL, AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
 	mux.Handle("/api/v1/log/", a.Evidence.Handler())
@@ -199,7 +199,7 @@ func (a *App) routes() http.Handler {
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
 		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL(),
-		WeChatAuthorize: a.wechat.client.AuthorizeURL})
+		WeChatAuthorize: a.wechat.oa.AuthorizeURL})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}

@@ -55,7 +55,7 @@ func (a *App) seedDemo(ctx context.Context) error {
 		check, _ := identity.IDCheckDigit(d.idFirst17)
 		p, err := a.Identity.Register(ctx, identity.NewPerson{
 			ID: fmt.Sprintf("per_demo%02d", i+1), Region: d.Region, Type: d.Type, Name: d.Name,
-			IDNumber: d.idFirst17 + string(check), Phone: d.Phone, OpenID: fmt.Sprintf("oSBdemo%021d", i+1),
+			IDNumber: d.idFirst17 + string(check), Phone: d.Phone, OpenID: demoOpenID(i), MiniOpenID: demoMiniOpenID(i),
 		})
 		if err != nil {
 			return fmt.Errorf("register %s: %w", d.Phone, err)

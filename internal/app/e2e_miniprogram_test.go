@@ -36,7 +36,7 @@ func TestMiniProgram(t *testing.T) {
 	}
 
 	e := startApp(t)
-	data, err := os.ReadFile(filepath.Join(e.DataDir, "sandbox", "wechat-app.json"))
+	data, err := os.ReadFile(filepath.Join(e.DataDir, "sandbox", "miniprogram", "wechat-app.json"))
 	if err != nil {
 		t.Fatalf("the WeChat sandbox's mini-program: %v", err)
 	}
@@ -44,7 +44,7 @@ func TestMiniProgram(t *testing.T) {
 		AppID string `json:"appid"`
 	}
 	if err := json.Unmarshal(data, &wxApp); err != nil || wxApp.AppID == "" {
-		t.Fatalf("sandbox/wechat-app.json has no appid (%v): %s", err, data)
+		t.Fatalf("sandbox/miniprogram/wechat-app.json has no appid (%v): %s", err, data)
 	}
 
 	cmd := exec.CommandContext(t.Context(), node, append([]string{"--test", "--test-reporter=spec"}, files...)...)

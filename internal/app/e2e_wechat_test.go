@@ -14,10 +14,10 @@ import (
 	"github.com/shebao-project/shebao/internal/payment"
 )
 
-// wxApp is the demo WeChat app id, as a mini-program would know it.
+// wxApp is the demo mini-program's app id, as the mini-program knows it.
 func (e *env) wxApp(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.DataDir, "sandbox", "wechat-app.json"))
+	b, err := os.ReadFile(filepath.Join(e.DataDir, "sandbox", "miniprogram", "wechat-app.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +160,14 @@ func TestE2EWeChatMessages(t *testing.T) {
 	e.waitMessage(t, openID, cfg.Templates["reminder"])
 
 	// Pay the mini-program's way: wx.requestPayment with the order's parameters.
+	// The order is paid in the mini-program: its app id, its openid.
 	bs := e.bills(t, s.Token)
-	o := e.order(t, s.Token, "mp-1", ids(bs))
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", s.Token, keyHeader("mp-1"),
+		map[string]any{"bill_ids": ids(bs), "channel": "wechatpay", "wechat_app": "miniprogram"}).want(t, http.StatusCreated).json(t, &o)
+	if o.Pay == nil || o.Pay.AppID != cfg.AppID {
+		t.Fatalf("mini-program order pays with app %+v, want the mini-program's %s", o.Pay, cfg.AppID)
+	}
 	var paid struct {
 		ErrMsg string `json:"errMsg"`
 	}

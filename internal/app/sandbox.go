@@ -55,7 +55,7 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	wx, err := wxsandbox.NewServer(wxsandbox.Config{
 		Credentials: creds, MountPrefix: wechatPrefix, Now: o.Now, Logger: log.With("component", "sandbox.wechatpay"),
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}, NotifySchedule: o.NotifySchedule,
-		AllowHTTPNotify: true, Random: o.Random,
+		AllowHTTPNotify: true, Random: o.Random, BoundAppIDs: []string{miniProgramAppID(creds.AppID)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: wechat pay sandbox: %w", err)
@@ -149,7 +149,7 @@ func (x *outside) provider(ctx context.Context, publicURL string) (*wechatpay.Pr
 		return nil, err
 	}
 	return wechatpay.New(ctx, wechatpay.Config{
-		MchID: mc.MchID, AppID: mc.AppID, MerchantSerial: mc.MerchantSerial, MerchantKey: keys.MerchantKey,
+		MchID: mc.MchID, AppID: mc.AppID, MiniProgramAppID: miniProgramAppID(mc.AppID), MerchantSerial: mc.MerchantSerial, MerchantKey: keys.MerchantKey,
 		PublicKeyID: mc.WechatPayPublicKeyID, PublicKey: keys.WechatPayPublicKey, APIv3Key: mc.APIv3Key,
 		BaseURL: mc.BaseURL, NotifyURL: publicURL + "/api/v1/payments/wechatpay/notify",
 		RefundNotifyURL: publicURL + "/api/v1/payments/wechatpay/refund-notify",

@@ -57,9 +57,9 @@ type GrantTx interface {
 	GrantByID(ctx context.Context, id string) (Grant, error)
 	InsertGrant(ctx context.Context, g Grant) error // store.ErrConflict for a second live grant of the pair
 	UpdateGrant(ctx context.Context, g Grant) error
-	// BindOpenID sets the person's WeChat openid; store.ErrConflict if
-	// another person has it.
-	BindOpenID(ctx context.Context, personID, openID string) error
+	// BindOpenID sets the person's openid for a WeChat app;
+	// store.ErrConflict if another person has it.
+	BindOpenID(ctx context.Context, personID, app, openID string) error
 }
 
 // GrantRequest is what a proxy gives to ask for a grant.

@@ -32,7 +32,8 @@ type Person struct {
 	NameMasked  string
 	IDMasked    string
 	PhoneMasked string
-	OpenID      string // the person's openid for our WeChat app id, for JSAPI payment
+	OpenID      string // the person's openid for the official account (web pages in WeChat, JSAPI payment there)
+	MiniOpenID  string // the person's openid for the mini-program (its own app id)
 	CreatedAt   time.Time
 }
 
@@ -51,6 +52,7 @@ type PersonRecord struct {
 	IDMasked    string
 	PhoneMasked string
 	OpenID      string
+	MiniOpenID  string
 	CreatedAt   time.Time
 }
 

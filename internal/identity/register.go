@@ -18,7 +18,9 @@ type NewPerson struct {
 	Name     string
 	IDNumber string
 	Phone    string
-	OpenID   string
+	OpenID   string // official account
+	// MiniOpenID is the mini-program's openid (another app id, so another openid).
+	MiniOpenID string
 }
 
 // Register validates and stores a person with their personal data sealed.
@@ -38,7 +40,7 @@ func (s *Service) Register(ctx context.Context, np NewPerson) (*Person, error) {
 		ID: np.ID, Region: np.Region, Type: np.Type,
 		IDIndex: s.sealer.Index(pii.FieldIDNumber, id), PhoneIndex: s.sealer.Index(pii.FieldPhone, np.Phone),
 		NameMasked: pii.MaskName(np.Name), IDMasked: pii.MaskIDNumber(id), PhoneMasked: pii.MaskPhone(np.Phone),
-		OpenID: np.OpenID, CreatedAt: s.now(),
+		OpenID: np.OpenID, MiniOpenID: np.MiniOpenID, CreatedAt: s.now(),
 	}
 	var errs [3]error
 	rec.NameSealed, errs[0] = s.sealer.Seal(pii.FieldName, np.Name)

@@ -22,8 +22,9 @@ type Store interface {
 	CreatePerson(ctx context.Context, p PersonRecord) error
 	PersonByID(ctx context.Context, id string) (PersonRecord, error)
 	PersonByPhoneIndex(ctx context.Context, index []byte) (PersonRecord, error)
-	// PersonByOpenID finds the person a WeChat openid is bound to.
-	PersonByOpenID(ctx context.Context, openID string) (PersonRecord, error)
+	// PersonByOpenID finds the person a WeChat app's openid is bound to
+	// (app: AppOfficialAccount or AppMiniProgram).
+	PersonByOpenID(ctx context.Context, app, openID string) (PersonRecord, error)
 	PutEnrolment(ctx context.Context, e Enrolment) error
 	Enrolments(ctx context.Context, personID string) ([]Enrolment, error)
 
@@ -286,7 +287,7 @@ func (s *Service) open(pr PersonRecord) (*Person, error) {
 	return &Person{
 		ID: pr.ID, Region: pr.Region, Type: pr.Type, Name: name, IDNumber: id, Phone: phone,
 		NameMasked: pr.NameMasked, IDMasked: pr.IDMasked, PhoneMasked: pr.PhoneMasked,
-		OpenID: pr.OpenID, CreatedAt: pr.CreatedAt,
+		OpenID: pr.OpenID, MiniOpenID: pr.MiniOpenID, CreatedAt: pr.CreatedAt,
 	}, nil
 }
 

@@ -21,6 +21,32 @@ const (
 	MethodWeChatMiniProgram = "wechat_miniprogram"
 )
 
+// The WeChat apps a person reaches us through. Each has its own app id, so
+// WeChat gives the same person a different openid in each.
+const (
+	AppOfficialAccount = "official_account"
+	AppMiniProgram     = "miniprogram"
+)
+
+// AppOf is the WeChat app a sign-in method goes through ("" for none).
+func AppOf(method string) string {
+	switch method {
+	case MethodWeChatOAuth:
+		return AppOfficialAccount
+	case MethodWeChatMiniProgram:
+		return AppMiniProgram
+	}
+	return ""
+}
+
+// OpenIDFor is the person's openid in a WeChat app.
+func (p *Person) OpenIDFor(app string) string {
+	if app == AppMiniProgram {
+		return p.MiniOpenID
+	}
+	return p.OpenID
+}
+
 // WeChatLogin turns the one-time codes WeChat hands a page or a
 // mini-program into the person's openid for our app id. Codes that are
 // wrong, expired or used come back as ErrWeChatCode.
@@ -78,9 +104,10 @@ func (s *Service) LoginWeChat(ctx context.Context, method, code string) (string,
 			"暂时无法连接微信，请稍后再试，或使用短信验证码登录。",
 			"WeChat cannot be reached just now. Try again later, or sign in with an SMS code.").Wrap(err)
 	}
-	pr, err := s.store.PersonByOpenID(ctx, openID)
+	app := AppOf(method)
+	pr, err := s.store.PersonByOpenID(ctx, app, openID)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", nil, &NotBoundError{Face: errNotBound, Ticket: s.bindTicket(openID)}
+		return "", nil, &NotBoundError{Face: errNotBound, Ticket: s.bindTicket(app, openID)}
 	} else if err != nil {
 		return "", nil, fmt.Errorf("identity: person by openid: %w", err)
 	}
@@ -104,63 +131,63 @@ var errBadTicket = apperr.New(apperr.Invalid, "bind_ticket_invalid",
 	"微信绑定已过期，请重新从微信进入后再认证。",
 	"The WeChat link request has expired: open the service from WeChat again, then confirm who you are.").WithField("bind_ticket")
 
-// bindTicket is "wxb1.<openid b64>.<expiry unix>.<mac b64>": stateless, so
-// no table fills with abandoned first sign-ins, and unforgeable without the
-// index key.
-func (s *Service) bindTicket(openID string) string {
+// bindTicket is "wxb2.<app>.<openid b64>.<expiry unix>.<mac b64>":
+// stateless, so no table fills with abandoned first sign-ins, and
+// unforgeable without the index key.
+func (s *Service) bindTicket(app, openID string) string {
 	exp := strconv.FormatInt(s.now().Add(bindTicketTTL).Unix(), 10)
-	mac := s.sealer.MAC("wechat-bind", openID, exp)
+	mac := s.sealer.MAC("wechat-bind", app, openID, exp)
 	b64 := base64.RawURLEncoding
-	return "wxb1." + b64.EncodeToString([]byte(openID)) + "." + exp + "." + b64.EncodeToString(mac)
+	return "wxb2." + app + "." + b64.EncodeToString([]byte(openID)) + "." + exp + "." + b64.EncodeToString(mac)
 }
 
-// CheckBindTicket returns the openid a ticket names, or an error saying it
-// expired or is not ours. Callers check it before the real-name step, so a
-// bad ticket does not use up an SMS code.
-func (s *Service) CheckBindTicket(ticket string) (string, error) {
+// CheckBindTicket returns the WeChat app and openid a ticket names, or an
+// error saying it expired or is not ours. Callers check it before the
+// real-name step, so a bad ticket does not use up an SMS code.
+func (s *Service) CheckBindTicket(ticket string) (app, openID string, err error) {
 	parts := strings.Split(ticket, ".")
-	if len(parts) != 4 || parts[0] != "wxb1" {
-		return "", errBadTicket
+	if len(parts) != 5 || parts[0] != "wxb2" || (parts[1] != AppOfficialAccount && parts[1] != AppMiniProgram) {
+		return "", "", errBadTicket
 	}
 	b64 := base64.RawURLEncoding
-	openID, err1 := b64.DecodeString(parts[1])
-	mac, err2 := b64.DecodeString(parts[3])
-	exp, err3 := strconv.ParseInt(parts[2], 10, 64)
-	if errors.Join(err1, err2, err3) != nil || len(openID) == 0 {
-		return "", errBadTicket
+	id, err1 := b64.DecodeString(parts[2])
+	mac, err2 := b64.DecodeString(parts[4])
+	exp, err3 := strconv.ParseInt(parts[3], 10, 64)
+	if errors.Join(err1, err2, err3) != nil || len(id) == 0 {
+		return "", "", errBadTicket
 	}
-	if subtle.ConstantTimeCompare(mac, s.sealer.MAC("wechat-bind", string(openID), parts[2])) != 1 || !s.now().Before(time.Unix(exp, 0)) {
-		return "", errBadTicket
+	if subtle.ConstantTimeCompare(mac, s.sealer.MAC("wechat-bind", parts[1], string(id), parts[3])) != 1 || !s.now().Before(time.Unix(exp, 0)) {
+		return "", "", errBadTicket
 	}
-	return string(openID), nil
+	return parts[1], string(id), nil
 }
 
 // BindWeChat links the WeChat user a ticket names to p, who has just
 // proved who they are. A WeChat user belongs to one person; a person who
 // changes WeChat account moves the link. The change is audited.
 func (s *Service) BindWeChat(ctx context.Context, ticket string, p *Person) error {
-	openID, err := s.CheckBindTicket(ticket)
+	app, openID, err := s.CheckBindTicket(ticket)
 	if err != nil {
 		return err
 	}
-	if other, err := s.store.PersonByOpenID(ctx, openID); err == nil && other.ID != p.ID {
+	if other, err := s.store.PersonByOpenID(ctx, app, openID); err == nil && other.ID != p.ID {
 		return apperr.New(apperr.Conflict, "wechat_bound_elsewhere",
 			"该微信号已绑定其他参保人。如需为家人缴费，请使用“亲属代缴”。",
 			"This WeChat account is already linked to another insured person. To pay for a family member, use proxy payment.")
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("identity: person by openid: %w", err)
 	}
-	if p.OpenID == openID {
+	if p.OpenIDFor(app) == openID {
 		return nil
 	}
 	if s.grants == nil {
 		return errors.New("identity: no audit log configured")
 	}
 	err = s.grants.InGrantTx(ctx, func(tx GrantTx) error {
-		if err := tx.BindOpenID(ctx, p.ID, openID); err != nil {
+		if err := tx.BindOpenID(ctx, p.ID, app, openID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, p.ID, "person.wechat_bind", p.ID, "")
+		return s.audit(ctx, tx, p.ID, "person.wechat_bind", p.ID, app)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return apperr.New(apperr.Conflict, "wechat_bound_elsewhere",
@@ -168,8 +195,12 @@ func (s *Service) BindWeChat(ctx context.Context, ticket string, p *Person) erro
 	} else if err != nil {
 		return fmt.Errorf("identity: bind wechat: %w", err)
 	}
-	p.OpenID = openID
-	s.log.InfoContext(ctx, "wechat bound", "person", p.ID)
+	if app == AppMiniProgram {
+		p.MiniOpenID = openID
+	} else {
+		p.OpenID = openID
+	}
+	s.log.InfoContext(ctx, "wechat bound", "person", p.ID, "app", app)
 	return nil
 }
 

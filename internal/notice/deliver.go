@@ -59,14 +59,15 @@ func (s *Service) send(ctx context.Context, attempts int, p *identity.Person, ki
 // it by SMS.
 func (s *Service) tryWeChat(ctx context.Context, attempts int, p *identity.Person, kind, ref string, m message) (bool, error) {
 	tpl := s.templates[kind]
-	if s.wechat == nil || tpl == "" || p.OpenID == "" || attempts > wechatAttempts {
+	// Consents are given in the mini-program, so its openid receives them.
+	if s.wechat == nil || tpl == "" || p.MiniOpenID == "" || attempts > wechatAttempts {
 		return false, nil
 	}
 	ok, err := s.store.UseConsent(ctx, p.ID, kind)
 	if err != nil || !ok {
 		return false, wrap(err, "notice: %s %s: use consent", kind, ref)
 	}
-	err = s.wechat.SendSubscribeMessage(ctx, p.OpenID, tpl, m.page, m.data)
+	err = s.wechat.SendSubscribeMessage(ctx, p.MiniOpenID, tpl, m.page, m.data)
 	switch {
 	case err == nil:
 		return true, nil

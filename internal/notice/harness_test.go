@@ -76,7 +76,7 @@ func (w *world) person(t *testing.T, id, phone, openID string) *identity.Person 
 	if err := w.db.CreatePerson(t.Context(), rec); err != nil {
 		t.Fatal(err)
 	}
-	p := &identity.Person{ID: id, Phone: phone, OpenID: openID, NameMasked: "张*"}
+	p := &identity.Person{ID: id, Phone: phone, MiniOpenID: openID, NameMasked: "张*"}
 	w.persons[id] = p
 	return p
 }

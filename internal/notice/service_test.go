@@ -27,7 +27,7 @@ func TestPaymentResultByWeChat(t *testing.T) {
 	o.PersonID = "P2"
 	w.orders["O1"] = o
 	w.mustRun(t, notice.JobPaymentResult, "O1")
-	want := []wxCall{{OpenID: payer.OpenID, TemplateID: tplPayment, Page: "pages/vouchers/index", Data: map[string]string{
+	want := []wxCall{{OpenID: payer.MiniOpenID, TemplateID: tplPayment, Page: "pages/vouchers/index", Data: map[string]string{
 		"character_string4": "SB20260610O1", "amount2": "¥1100.00", "time3": "2026-06-10 18:05", "thing1": "社保缴费 2026-06",
 		"thing5": "缴费凭证已生成，可随时查看"}}}
 	if got := w.wx.sent(); !reflect.DeepEqual(got, want) {

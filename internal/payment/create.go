@@ -37,6 +37,9 @@ type CreateOrderRequest struct {
 	// GrantID, for a proxy payment (亲属代缴), names the family grant under
 	// which the payer pays another person's bills.
 	GrantID string
+	// App is the WeChat app the payer pays in: identity.AppMiniProgram for
+	// the mini-program, else the official account (pages in WeChat).
+	App string
 }
 
 // OrderWithPay is an order and, while it can be paid, how to pay it.
@@ -53,7 +56,7 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	}
 	ids := slices.Clone(req.BillIDs)
 	slices.Sort(ids)
-	hash := sm3.Sum([]byte(req.Channel + "\n" + req.GrantID + "\n" + joinSorted(ids)))
+	hash := sm3.Sum([]byte(req.Channel + "\n" + req.GrantID + "\n" + req.App + "\n" + joinSorted(ids)))
 	if o, err := s.store.OrderByIdempotencyKey(ctx, payer.ID, req.IdempotencyKey); err == nil {
 		return s.replay(ctx, payer, o, hash[:])
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -66,6 +69,9 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	provider, ok := s.providers[req.Channel]
 	if !ok || !s.rules.ChannelAllowed(insured.Region, req.Channel, s.now()) {
 		return nil, s.errChannel(insured.Region)
+	}
+	if r, ok := provider.(PayerAccountRequired); ok && r.RequiresOpenID() && payer.OpenIDFor(req.App) == "" {
+		return nil, errNoWeChat
 	}
 	bills, err := s.payableBills(ctx, insured, ids)
 	if err != nil {
@@ -101,8 +107,12 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	} else if err != nil {
 		return nil, err
 	}
-	return s.prepay(ctx, provider, payer, o)
+	return s.prepay(ctx, provider, s.prepayRequest(payer, o, req.App), o)
 }
+
+var errNoWeChat = apperr.New(apperr.Invalid, "wechat_not_bound",
+	"微信支付需要先绑定微信：请从微信（公众号或小程序）进入本服务，或选择其他支付方式。",
+	"WeChat Pay needs your WeChat linked first: open this service from WeChat (official account or mini-program), or choose another channel.").WithField("channel")
 
 func validateCreate(req CreateOrderRequest) error {
 	if req.IdempotencyKey == "" || len(req.IdempotencyKey) > 128 {
@@ -251,8 +261,9 @@ func (s *Service) replay(ctx context.Context, payer *identity.Person, o Order, h
 	return &OrderWithPay{Order: o, Pay: o.PayParams}, nil
 }
 
-func (s *Service) prepayRequest(payer *identity.Person, o Order) PrepayRequest {
-	return PrepayRequest{OutTradeNo: o.OutTradeNo, Description: o.Description, AmountFen: o.AmountFen, OpenID: payer.OpenID, ExpireAt: o.ExpiresAt}
+func (s *Service) prepayRequest(payer *identity.Person, o Order, app string) PrepayRequest {
+	return PrepayRequest{OutTradeNo: o.OutTradeNo, Description: o.Description, AmountFen: o.AmountFen,
+		App: app, OpenID: payer.OpenIDFor(app), ExpireAt: o.ExpiresAt}
 }
 
 func providerDown(err error) error {
@@ -262,8 +273,8 @@ func providerDown(err error) error {
 }
 
 // prepay asks the provider for the payment and records the outcome.
-func (s *Service) prepay(ctx context.Context, provider Provider, payer *identity.Person, o Order) (*OrderWithPay, error) {
-	pay, err := provider.Prepay(ctx, s.prepayRequest(payer, o))
+func (s *Service) prepay(ctx context.Context, provider Provider, req PrepayRequest, o Order) (*OrderWithPay, error) {
+	pay, err := provider.Prepay(ctx, req)
 	if err != nil {
 		s.log.WarnContext(ctx, "prepay failed", "order", o.ID, "err", err)
 		if ferr := s.failOrder(ctx, o.ID, "prepay refused: "+err.Error()); ferr != nil {

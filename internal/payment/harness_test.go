@@ -156,6 +156,12 @@ func (h *harness) holdFirstPrepay() (entered <-chan struct{}, release func()) {
 	return in, sync.OnceFunc(func() { close(out) })
 }
 
+// RequiresOpenID forwards to the wrapped provider (WeChat Pay JSAPI: yes).
+func (p hooked) RequiresOpenID() bool {
+	r, ok := p.Provider.(payment.PayerAccountRequired)
+	return ok && r.RequiresOpenID()
+}
+
 func (p hooked) Prepay(ctx context.Context, r payment.PrepayRequest) (*payment.PayParams, error) {
 	if p.h.prepayHook != nil {
 		p.h.prepayHook()

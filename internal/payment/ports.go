@@ -93,8 +93,20 @@ type PrepayRequest struct {
 	OutTradeNo  string
 	Description string
 	AmountFen   money.Fen
-	OpenID      string
-	ExpireAt    time.Time
+	// App is the WeChat app the payer pays in (identity.AppOfficialAccount
+	// or AppMiniProgram) and OpenID the payer's openid in it: JSAPI payment
+	// is made with that app's id.
+	App      string
+	OpenID   string
+	ExpireAt time.Time
+}
+
+// PayerAccountRequired is implemented by providers that can only take a
+// payment from a payer known to them (WeChat Pay JSAPI: an openid in the
+// app the payer pays in); orders for a payer without one are refused
+// before anything is written.
+type PayerAccountRequired interface {
+	RequiresOpenID() bool
 }
 
 // PayParams are what a client needs to complete the payment: the JSAPI /

@@ -40,7 +40,9 @@ function newIdempotencyKey(random, now) {
 }
 
 function createOrder(api, billIds, idempotencyKey, extra) {
-  const body = { bill_ids: billIds, channel: 'wechatpay' };
+  // wechat_app: the payment is made in the mini-program (its own app id and
+  // openid), whichever way this session was opened.
+  const body = { bill_ids: billIds, channel: 'wechatpay', wechat_app: 'miniprogram' };
   if (extra && extra.grantId) body.grant_id = extra.grantId;
   return api.post('/orders', body, { header: { 'Idempotency-Key': idempotencyKey } });
 }

@@ -133,8 +133,10 @@ function createFakeWx(options) {
       track((async function () {
         let r;
         try {
+          // WeChat knows which mini-program is calling: it refuses a
+          // payment prepared for another app id. appId tells the sandbox.
           r = await postJSON(base + '/sandbox/wechatpay/control/request-payment', {
-            timeStamp: o.timeStamp, nonceStr: o.nonceStr, package: o.package, signType: o.signType,
+            appId: wx.appid, timeStamp: o.timeStamp, nonceStr: o.nonceStr, package: o.package, signType: o.signType,
             paySign: o.paySign, outcome: wx.payOutcome,
           });
         } catch (err) {

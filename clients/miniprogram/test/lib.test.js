@@ -104,7 +104,7 @@ test('pay.payBills reports a cancelled payment without throwing', async () => {
   assert.equal(r.message, '您已取消支付，账单仍待缴费');
   assert.equal(r.errMsg, 'requestPayment:fail cancel');
   assert.equal(posted[0].path, '/orders');
-  assert.deepEqual(posted[0].body, { bill_ids: ['b1'], channel: 'wechatpay' });
+  assert.deepEqual(posted[0].body, { bill_ids: ['b1'], channel: 'wechatpay', wechat_app: 'miniprogram' });
   assert.equal(posted[0].opts.header['Idempotency-Key'], 'key-1');
   assert.deepEqual(Object.keys(params).filter((k) => typeof params[k] === 'string').sort(), ['nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);
 

@@ -69,4 +69,8 @@ func (n *Native) BillAccount() string { return "wechatpay:" + n.cfg.MchID }
 // BillAccount implements payment.BillSharer.
 func (p *Provider) BillAccount() string { return "wechatpay:" + p.cfg.MchID }
 
+// RequiresOpenID implements payment.PayerAccountRequired: whoever scans
+// the code pays, so no openid is needed.
+func (n *Native) RequiresOpenID() bool { return false }
+
 var _ payment.Provider = (*Native)(nil)

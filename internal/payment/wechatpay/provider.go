@@ -22,6 +22,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/jsapi"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 
+	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 )
@@ -29,13 +30,16 @@ import (
 // Config is a merchant's WeChat Pay configuration (public-key mode, what new
 // merchants are issued).
 type Config struct {
-	MchID          string
-	AppID          string
-	MerchantSerial string
-	MerchantKey    *rsa.PrivateKey
-	PublicKeyID    string         // PUB_KEY_ID_…
-	PublicKey      *rsa.PublicKey // the WeChat Pay public key
-	APIv3Key       string
+	MchID string
+	// AppID is the official account's app id (JSAPI in WeChat's browser);
+	// MiniProgramAppID the mini-program's. Both are bound to the merchant.
+	AppID            string
+	MiniProgramAppID string
+	MerchantSerial   string
+	MerchantKey      *rsa.PrivateKey
+	PublicKeyID      string         // PUB_KEY_ID_…
+	PublicKey        *rsa.PublicKey // the WeChat Pay public key
+	APIv3Key         string
 	// BaseURL is where /v3/... is served: "" means WeChat Pay itself
 	// (https://api.mch.weixin.qq.com); the sandbox gives its own.
 	BaseURL string
@@ -125,8 +129,14 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 // Prepay implements payment.Provider.
 func (p *Provider) Prepay(ctx context.Context, r payment.PrepayRequest) (*payment.PayParams, error) {
 	expire := r.ExpireAt
+	appID := p.cfg.AppID
+	if r.App == identity.AppMiniProgram {
+		if appID = p.cfg.MiniProgramAppID; appID == "" {
+			return nil, fmt.Errorf("wechatpay: prepay %s: no mini-program app id configured", r.OutTradeNo)
+		}
+	}
 	resp, _, err := p.jsapi.PrepayWithRequestPayment(ctx, jsapi.PrepayRequest{
-		Appid: core.String(p.cfg.AppID), Mchid: core.String(p.cfg.MchID),
+		Appid: core.String(appID), Mchid: core.String(p.cfg.MchID),
 		Description: core.String(r.Description), OutTradeNo: core.String(r.OutTradeNo),
 		TimeExpire: &expire, NotifyUrl: core.String(p.cfg.NotifyURL),
 		Amount: &jsapi.Amount{Total: core.Int64(int64(r.AmountFen)), Currency: core.String("CNY")},
@@ -193,7 +203,7 @@ func (p *Provider) ParseNotification(ctx context.Context, r *http.Request) (*pay
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", payment.ErrBadNotification, err)
 	}
-	if pt.MchID != p.cfg.MchID || pt.AppID != p.cfg.AppID {
+	if pt.MchID != p.cfg.MchID || (pt.AppID != p.cfg.AppID && (pt.AppID != p.cfg.MiniProgramAppID || pt.AppID == "")) {
 		return nil, fmt.Errorf("%w: notification for mchid %q appid %q", payment.ErrBadNotification, pt.MchID, pt.AppID)
 	}
 	return &payment.Notification{ID: req.ID, EventType: req.EventType, Txn: *pt}, nil
@@ -227,5 +237,9 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// RequiresOpenID implements payment.PayerAccountRequired: JSAPI payment
+// names the payer by openid.
+func (p *Provider) RequiresOpenID() bool { return true }
 
 var _ payment.Provider = (*Provider)(nil)

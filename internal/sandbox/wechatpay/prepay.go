@@ -46,7 +46,7 @@ func (s *Server) validatePrepay(req *prepayRequest, tradeType string) error {
 		return paramError("mchid", "mchid 为必填项")
 	case req.MchID != s.creds.MchID:
 		return newAPIError(http.StatusBadRequest, "MCH_NOT_EXISTS", "商户号不存在")
-	case req.AppID != s.creds.AppID:
+	case !s.boundApps[req.AppID]:
 		return newAPIError(http.StatusBadRequest, "APPID_MCHID_NOT_MATCH", "appid和mchid不匹配")
 	case !outTradeNoPattern.MatchString(req.OutTradeNo):
 		return paramError("out_trade_no", "out_trade_no 须为6-32位数字、字母、_-|*")

@@ -43,6 +43,10 @@ type Config struct {
 	// succeeds at Run's next tick; a positive delay also lets a refund query
 	// settle it once the delay has passed, without Run.
 	RefundDelay time.Duration
+	// BoundAppIDs are more app ids bound to the merchant besides the
+	// credentials' own (a mini-program next to the official account), as a
+	// merchant binds them in WeChat Pay's merchant platform.
+	BoundAppIDs []string
 }
 
 // DefaultNotifySchedule returns WeChat Pay's retry intervals for payment and
@@ -58,6 +62,7 @@ func DefaultNotifySchedule() []time.Duration {
 // Server is the sandbox. It is an http.Handler; Run delivers notifications.
 type Server struct {
 	creds           *Credentials
+	boundApps       map[string]bool // app ids that may pay to this merchant
 	prefix          string
 	now             func() time.Time
 	client          *http.Client
@@ -98,6 +103,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		creds:           cfg.Credentials,
+		boundApps:       boundApps(cfg),
 		prefix:          cfg.MountPrefix,
 		now:             cfg.Now,
 		client:          cfg.HTTPClient,
@@ -180,4 +186,12 @@ func (s *Server) signal() {
 // fmtTime is WeChat's RFC 3339 with the +08:00 offset, to the second.
 func (s *Server) fmtTime(t time.Time) string {
 	return t.In(s.loc).Truncate(time.Second).Format(time.RFC3339)
+}
+
+func boundApps(cfg Config) map[string]bool {
+	m := map[string]bool{cfg.Credentials.AppID: true}
+	for _, id := range cfg.BoundAppIDs {
+		m[id] = true
+	}
+	return m
 }

@@ -34,8 +34,8 @@ func (d *DB) PersonByID(ctx context.Context, id string) (identity.PersonRecord, 
 func (d *DB) PersonByPhoneIndex(ctx context.Context, idx []byte) (identity.PersonRecord, error) {
 	return d.reader().PersonByPhoneIndex(ctx, idx)
 }
-func (d *DB) PersonByOpenID(ctx context.Context, openID string) (identity.PersonRecord, error) {
-	return d.reader().PersonByOpenID(ctx, openID)
+func (d *DB) PersonByOpenID(ctx context.Context, app, openID string) (identity.PersonRecord, error) {
+	return d.reader().PersonByOpenID(ctx, app, openID)
 }
 func (d *DB) CountPersons(ctx context.Context) (int, error) { return d.reader().CountPersons(ctx) }
 func (d *DB) PutEnrolment(ctx context.Context, e identity.Enrolment) error {

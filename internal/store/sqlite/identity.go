@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/identity"
@@ -9,21 +10,21 @@ import (
 )
 
 const personColumns = `id, region, person_type, name_sealed, id_sealed, phone_sealed, id_index, phone_index,
-	name_masked, id_masked, phone_masked, openid, created_at`
+	name_masked, id_masked, phone_masked, openid, mp_openid, created_at`
 
 func scanPerson(row interface{ Scan(...any) error }) (identity.PersonRecord, error) {
 	var p identity.PersonRecord
 	var created int64
 	err := row.Scan(&p.ID, &p.Region, &p.Type, &p.NameSealed, &p.IDSealed, &p.PhoneSealed, &p.IDIndex, &p.PhoneIndex,
-		&p.NameMasked, &p.IDMasked, &p.PhoneMasked, &p.OpenID, &created)
+		&p.NameMasked, &p.IDMasked, &p.PhoneMasked, &p.OpenID, &p.MiniOpenID, &created)
 	p.CreatedAt = fromMS(created)
 	return p, translate(err)
 }
 
 func (x q) CreatePerson(ctx context.Context, p identity.PersonRecord) error {
-	_, err := x.db.ExecContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := x.db.ExecContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		p.ID, p.Region, p.Type, p.NameSealed, p.IDSealed, p.PhoneSealed, p.IDIndex, p.PhoneIndex,
-		p.NameMasked, p.IDMasked, p.PhoneMasked, p.OpenID, ms(p.CreatedAt))
+		p.NameMasked, p.IDMasked, p.PhoneMasked, p.OpenID, p.MiniOpenID, ms(p.CreatedAt))
 	return translate(err)
 }
 
@@ -35,17 +36,36 @@ func (x q) PersonByPhoneIndex(ctx context.Context, index []byte) (identity.Perso
 	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE phone_index = ?`, index))
 }
 
-func (x q) PersonByOpenID(ctx context.Context, openID string) (identity.PersonRecord, error) {
+// openIDColumn is where a WeChat app's openids are kept.
+func openIDColumn(app string) (string, error) {
+	switch app {
+	case identity.AppOfficialAccount:
+		return "openid", nil
+	case identity.AppMiniProgram:
+		return "mp_openid", nil
+	}
+	return "", fmt.Errorf("store: unknown WeChat app %q", app)
+}
+
+func (x q) PersonByOpenID(ctx context.Context, app, openID string) (identity.PersonRecord, error) {
+	col, err := openIDColumn(app)
+	if err != nil {
+		return identity.PersonRecord{}, err
+	}
 	if openID == "" {
 		return identity.PersonRecord{}, store.ErrNotFound
 	}
-	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE openid = ?`, openID))
+	return scanPerson(x.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM persons WHERE `+col+` = ?`, openID))
 }
 
-// BindOpenID moves openID to personID: the unique index refuses it if
-// another person holds it (store.ErrConflict).
-func (x q) BindOpenID(ctx context.Context, personID, openID string) error {
-	res, err := x.db.ExecContext(ctx, `UPDATE persons SET openid = ? WHERE id = ?`, openID, personID)
+// BindOpenID moves an app's openID to personID: the unique index refuses it
+// if another person holds it (store.ErrConflict).
+func (x q) BindOpenID(ctx context.Context, personID, app, openID string) error {
+	col, err := openIDColumn(app)
+	if err != nil {
+		return err
+	}
+	res, err := x.db.ExecContext(ctx, `UPDATE persons SET `+col+` = ? WHERE id = ?`, openID, personID)
 	if err != nil {
 		return translate(err)
 	}

@@ -84,39 +84,50 @@ func testPersons(t *testing.T, open Opener) {
 	})
 }
 
-// testWeChatBinding: an openid finds at most one person; binding moves it
-// and refuses one another person holds.
+// testWeChatBinding: an app's openid finds at most one person; binding
+// moves it and refuses one another person holds; the official account and
+// the mini-program keep separate openids.
 func testWeChatBinding(t *testing.T, open Opener) {
 	e := open(t)
 	seedPersons(t, e, 1, 2)
 	ctx := t.Context()
-	got, err := e.PersonByOpenID(ctx, "o-P0001")
+	oa, mp := identity.AppOfficialAccount, identity.AppMiniProgram
+	got, err := e.PersonByOpenID(ctx, oa, "o-P0001")
 	if err != nil || got.ID != "P0001" {
 		t.Fatalf("PersonByOpenID(o-P0001) = %s, %v", got.ID, err)
 	}
-	for _, unknown := range []string{"", "o-nobody"} {
-		_, err := e.PersonByOpenID(ctx, unknown)
+	if got.MiniOpenID != "m-P0001" {
+		t.Errorf("MiniOpenID %q, want m-P0001", got.MiniOpenID)
+	}
+	for _, c := range []struct{ app, id string }{{oa, ""}, {oa, "o-nobody"}, {mp, "o-P0001"}, {oa, "m-P0001"}} {
+		_, err := e.PersonByOpenID(ctx, c.app, c.id)
 		wantErr(t, err, store.ErrNotFound)
 	}
-	bind := func(person, openID string) error {
-		return e.Grants().InGrantTx(ctx, func(tx identity.GrantTx) error { return tx.BindOpenID(ctx, person, openID) })
+	if got, err := e.PersonByOpenID(ctx, mp, "m-P0002"); err != nil || got.ID != "P0002" {
+		t.Errorf("PersonByOpenID(mp, m-P0002) = %s, %v", got.ID, err)
 	}
-	wantErr(t, bind("P0002", "o-P0001"), store.ErrConflict)
-	wantErr(t, bind("nobody", "o-new"), store.ErrNotFound)
-	if err := bind("P0001", "o-new"); err != nil {
+	bind := func(person, app, openID string) error {
+		return e.Grants().InGrantTx(ctx, func(tx identity.GrantTx) error { return tx.BindOpenID(ctx, person, app, openID) })
+	}
+	wantErr(t, bind("P0002", oa, "o-P0001"), store.ErrConflict)
+	wantErr(t, bind("P0002", mp, "m-P0001"), store.ErrConflict)
+	wantErr(t, bind("nobody", oa, "o-new"), store.ErrNotFound)
+	if err := bind("P0001", oa, "o-new"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := e.PersonByOpenID(ctx, "o-new"); err != nil || got.ID != "P0001" {
-		t.Errorf("after binding, o-new finds %s, %v", got.ID, err)
+	if got, err := e.PersonByOpenID(ctx, oa, "o-new"); err != nil || got.ID != "P0001" || got.MiniOpenID != "m-P0001" {
+		t.Errorf("after binding, o-new finds %s (mini %s), %v", got.ID, got.MiniOpenID, err)
 	}
-	_, err = e.PersonByOpenID(ctx, "o-P0001")
+	_, err = e.PersonByOpenID(ctx, oa, "o-P0001")
 	wantErr(t, err, store.ErrNotFound)
 	// Two persons without WeChat (openid "") do not collide.
-	if err := bind("P0001", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := bind("P0002", ""); err != nil {
-		t.Errorf("a second person without WeChat: %v", err)
+	for _, app := range []string{oa, mp} {
+		if err := bind("P0001", app, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := bind("P0002", app, ""); err != nil {
+			t.Errorf("a second person without %s: %v", app, err)
+		}
 	}
 }
 

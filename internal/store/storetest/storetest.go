@@ -146,7 +146,7 @@ func person(n int) identity.PersonRecord {
 		IDIndex:     []byte("id\x00" + id),
 		PhoneIndex:  []byte("ph\x00" + id),
 		NameMasked:  "张*", IDMasked: "4403**********123X", PhoneMasked: "138****0001",
-		OpenID: "o-" + id, CreatedAt: t0,
+		OpenID: "o-" + id, MiniOpenID: "m-" + id, CreatedAt: t0,
 	}
 }
 
