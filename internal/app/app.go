@@ -119,12 +119,15 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Now: o.Now, Random: o.Random, Log: a.log}); err != nil {
 		return err
 	}
-	if a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log); err != nil {
+	if a.cfg.Demo {
+		a.outside, err = newOutside(sandboxConfig{url: a.cfg.SandboxURL, dataDir: a.cfg.DataDir}, a.publicURL, o, a.log)
+	} else {
+		a.outside, err = newProductionOutside(a.cfg.OutsideDir)
+	}
+	if err != nil {
 		return err
 	}
-	if a.wechat, err = a.outside.wechatApp(o.Now); err != nil {
-		return err
-	}
+	a.wechat = a.outside.wechatApp(o.Now)
 	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db,
 		Sealer: sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.oa, a.wechat.mp}, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
@@ -186,7 +189,7 @@ func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
 		Notices: a.Notices, WeChat: &api.WeChatInfo{AppID: a.wechat.mpAppID, OfficialAccountAppID: a.wechat.oaAppID, Templates: a.wechat.templates},
-		FaceBaseURL: a.outside.baseURL, AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
+		FaceBaseURL: a.outside.faceOrigin(), AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
 	mux.Handle("/api/v1/log/", a.Evidence.Handler())
 	mux.HandleFunc("GET /healthz", a.healthz)
@@ -198,7 +201,7 @@ func (a *App) routes() http.Handler {
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
-		FaceBaseURL: a.outside.baseURL, TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL(),
+		FaceBaseURL: a.outside.faceOrigin(), TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL(),
 		WeChatAuthorize: a.wechat.oa.AuthorizeURL})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test

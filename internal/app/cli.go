@@ -53,6 +53,7 @@ serve flags (environment variable in brackets):
   --db URL           postgres://USER@HOST:PORT/DB for PostgreSQL; default SQLite in the data directory (SHEBAO_DB)
   --public-url URL   public base URL, default http://ADDR (SHEBAO_PUBLIC_URL)
   --demo             demo data and sandboxes, default true (SHEBAO_DEMO)
+  --outside DIR      production (--demo=false): the agency's credentials and gateways.json (SHEBAO_OUTSIDE)
   --log-format F     text or json (SHEBAO_LOG_FORMAT)
   --log-level L      debug, info, warn, error (SHEBAO_LOG_LEVEL)
   --sandbox-url URL  use a sandbox started apart with ` + "`shebao sandbox`" + ` (SHEBAO_SANDBOX_URL)

@@ -81,19 +81,13 @@ type wechatApp struct {
 	templates map[string]string // the mini-program's, by kind
 }
 
-// wechatApp reads the two apps' settings as a deployment would read its
-// official account's and mini-program's, so demo mode goes through the
-// same path.
-func (x *outside) wechatApp(now func() time.Time) (*wechatApp, error) {
-	oa, mp, err := wechatAppConfigs(x.merchantDir, x.baseURL, nil)
-	if err != nil {
-		return nil, err
-	}
+// wechatApp builds the clients of the two apps from their settings.
+func (x *outside) wechatApp(now func() time.Time) *wechatApp {
 	client := func(c *wxplatform.AppConfig) *wechat.Client {
 		return wechat.New(wechat.Config{AppID: c.AppID, AppSecret: c.AppSecret, APIBaseURL: c.APIBaseURL,
 			OAuthBaseURL: c.OAuthBaseURL, HTTP: &http.Client{Timeout: 10 * time.Second}, Now: now})
 	}
-	return &wechatApp{oa: client(oa), mp: client(mp), oaAppID: oa.AppID, mpAppID: mp.AppID, templates: mp.Templates}, nil
+	return &wechatApp{oa: client(x.oa), mp: client(x.mp), oaAppID: x.oa.AppID, mpAppID: x.mp.AppID, templates: x.mp.Templates}
 }
 
 // wechatLogin adapts the two clients to identity.WeChatLogin.

@@ -35,6 +35,12 @@ type Config struct {
 	AuthPerMinute int
 	// MetricsToken, if set, is the bearer token /metrics requires.
 	MetricsToken string
+	// OutsideDir, in production (Demo false), holds the agency's credentials
+	// and gateways: merchant.json and its key files (WeChat Pay),
+	// wechat-app.json and miniprogram/wechat-app.json (the WeChat apps),
+	// ssc/ (the card bank), gateways.json (SMS, face, core system, card bank
+	// URLs). The same files the sandbox writes in demo mode.
+	OutsideDir string
 }
 
 // Env looks up an environment variable; os.LookupEnv in main, a map in tests.
@@ -63,6 +69,7 @@ func ParseServe(args []string, env Env, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.SandboxURL, "sandbox-url", envOr(env, "SHEBAO_SANDBOX_URL", ""), "use a sandbox running apart at this URL (SHEBAO_SANDBOX_URL)")
 	fs.DurationVar(&c.JobLease, "job-lease", 0, "how long a claimed background job is reserved; 0 for 2 minutes")
 	fs.StringVar(&c.MetricsToken, "metrics-token", envOr(env, "SHEBAO_METRICS_TOKEN", ""), "bearer token required by /metrics; empty for none (SHEBAO_METRICS_TOKEN)")
+	fs.StringVar(&c.OutsideDir, "outside", envOr(env, "SHEBAO_OUTSIDE", ""), "production: directory of the agency's WeChat Pay, WeChat app, card bank credentials and gateways.json (SHEBAO_OUTSIDE)")
 	fs.IntVar(&c.AuthPerMinute, "auth-per-minute", 30, "sign-in and SMS-code requests allowed per client address and minute; 0 for no limit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -91,7 +98,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if !c.Demo {
-		errs = append(errs, errors.New("--demo=false: production mode needs the agency's SMS gateway, WeChat Pay merchant credentials and core-system adapters, which this version does not configure yet; run in demo mode"))
+		errs = append(errs, c.validateProduction()...)
 	}
 	switch c.LogFormat {
 	case "text", "json":
@@ -104,6 +111,32 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// validateProduction: no sandbox, the agency's credentials, and a public
+// HTTPS address (WeChat Pay sends notifications only to https; plain http
+// is accepted for a loopback address, for tests behind nothing).
+func (c Config) validateProduction() []error {
+	var errs []error
+	if c.OutsideDir == "" {
+		errs = append(errs, errors.New("--demo=false: give --outside DIR, the directory with the agency's credentials (merchant.json, wechat-app.json, miniprogram/wechat-app.json, ssc/) and gateways.json; see README, Deploying"))
+	}
+	if c.SandboxURL != "" {
+		errs = append(errs, errors.New("--sandbox-url is for demo mode; in production the gateways are in --outside DIR/gateways.json"))
+	}
+	u, err := url.Parse(c.PublicURL)
+	switch {
+	case c.PublicURL == "" || err != nil:
+		errs = append(errs, errors.New("--demo=false: give --public-url https://HOST, the address people and WeChat Pay reach this service at"))
+	case u.Scheme != "https" && !loopback(u.Hostname()):
+		errs = append(errs, fmt.Errorf("--public-url %q: production needs https (WeChat Pay notifies only https addresses)", c.PublicURL))
+	}
+	return errs
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 func envOr(env Env, key, def string) string {

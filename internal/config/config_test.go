@@ -27,6 +27,16 @@ func TestParseServe(t *testing.T) {
 		{name: "bad demo env", env: map[string]string{"SHEBAO_DEMO": "maybe"}, wantErr: "SHEBAO_DEMO"},
 		{name: "unknown database", args: []string{"--db", "mysql://x"}, wantErr: "want postgres://"},
 		{name: "extra args", args: []string{"oops"}, wantErr: "unexpected arguments"},
+		{name: "production without outside", args: []string{"--demo=false", "--public-url", "https://shebao.example.gov.cn"}, wantErr: "--outside DIR"},
+		{name: "production without public url", args: []string{"--demo=false", "--outside", "/etc/shebao"}, wantErr: "--public-url https://HOST"},
+		{name: "production over http", args: []string{"--demo=false", "--outside", "/etc/shebao", "--public-url", "http://shebao.example.gov.cn"}, wantErr: "needs https"},
+		{name: "production with a sandbox", args: []string{"--demo=false", "--outside", "/etc/shebao", "--public-url", "https://s.example", "--sandbox-url", "http://127.0.0.1:9090"}, wantErr: "--sandbox-url is for demo mode"},
+		{name: "production", args: []string{"--demo=false", "--outside", "/etc/shebao", "--public-url", "https://shebao.example.gov.cn"},
+			want: Config{Addr: "127.0.0.1:8080", DataDir: "data", LogFormat: "text", LogLevel: "info", AuthPerMinute: 30,
+				OutsideDir: "/etc/shebao", PublicURL: "https://shebao.example.gov.cn"}},
+		{name: "production on loopback http", env: map[string]string{"SHEBAO_DEMO": "false", "SHEBAO_OUTSIDE": "/o", "SHEBAO_PUBLIC_URL": "http://127.0.0.1:8080"},
+			want: Config{Addr: "127.0.0.1:8080", DataDir: "data", LogFormat: "text", LogLevel: "info", AuthPerMinute: 30,
+				OutsideDir: "/o", PublicURL: "http://127.0.0.1:8080"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -252,3 +252,8 @@ func readPEM(path, kind string) ([]byte, error) {
 	}
 	return block.Bytes, nil
 }
+
+// LoadCredentials reads the merchant's card-bank credentials from dir
+// without creating any: what a deployment does with the files its bank
+// issued.
+func LoadCredentials(dir string) (*Credentials, error) { return loadCredentials(dir) }

@@ -158,3 +158,16 @@ func writeAppConfig(path string, c *AppConfig, create bool) error {
 	}
 	return nil
 }
+
+// ReadApp reads an app's settings (dir/wechat-app.json) without creating
+// them: what a deployment does with the app id and secret WeChat issued.
+func ReadApp(dir string) (*AppConfig, error) {
+	c, err := readAppConfig(filepath.Join(dir, appConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	if !validAppID.MatchString(c.AppID) || c.AppSecret == "" {
+		return nil, fmt.Errorf("wxplatform: %s: appid must be wx + 16 hex digits and appsecret is required", filepath.Join(dir, appConfigFile))
+	}
+	return c, nil
+}

@@ -1,0 +1,174 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/coresys"
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/liveness"
+	"github.com/shebao-project/shebao/internal/payment/ssc"
+	"github.com/shebao-project/shebao/internal/payment/wechatpay"
+	"github.com/shebao-project/shebao/internal/sandbox/sms"
+	sscsandbox "github.com/shebao-project/shebao/internal/sandbox/ssc"
+	wxsandbox "github.com/shebao-project/shebao/internal/sandbox/wechatpay"
+	"github.com/shebao-project/shebao/internal/sandbox/wxplatform"
+)
+
+// outside is how the platform reaches the outside world. In demo mode: a
+// sandbox in this process, or one running apart (`shebao sandbox`,
+// --sandbox-url) that survives the platform being killed, as WeChat Pay
+// would. In production: the agency's credentials and gateways, read from
+// the --outside directory in the same files the sandbox writes, so demo
+// mode exercises the same loading path.
+type outside struct {
+	local *sandbox // the in-process sandbox, or nil
+	demo  bool     // sandbox: cashier pages, credentials created on first use
+	// dir holds merchant.json (WeChat Pay), wechat-app.json (official
+	// account), miniprogram/wechat-app.json, ssc/ (card bank).
+	dir                       string
+	sandboxURL                string // demo: where the sandbox is served
+	faceURL, coreURL, bankURL string
+	sms                       identity.SMSSender
+	oa, mp                    *wxplatform.AppConfig // the two WeChat apps
+}
+
+type sandboxConfig struct{ url, dataDir string }
+
+func newOutside(cfg sandboxConfig, publicURL string, o Options, log *slog.Logger) (*outside, error) {
+	x := &outside{demo: true, sandboxURL: cfg.url, dir: filepath.Join(cfg.dataDir, "sandbox")}
+	if cfg.url == "" {
+		sb, err := newSandbox(cfg.dataDir, publicURL, o, log)
+		if err != nil {
+			return nil, err
+		}
+		x.local, x.sandboxURL, x.dir, x.sms = sb, publicURL, sb.dir, sb.sms
+	} else {
+		x.sms = &sms.Client{URL: cfg.url + smsPath, HTTP: &http.Client{Timeout: 5 * time.Second}}
+	}
+	x.faceURL, x.coreURL, x.bankURL = x.sandboxURL+facePrefix, x.sandboxURL+corePrefix, x.sandboxURL+sscPrefix
+	var err error
+	if x.oa, x.mp, err = wechatAppConfigs(x.dir, x.sandboxURL, o.Random); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// gatewaysFile names, in the --outside directory, where the agency's own
+// services are. Each speaks the protocol shebao's client of it documents
+// (internal/sandbox/sms, internal/liveness, internal/coresys,
+// internal/payment/ssc); the agency puts an adapter in front of its system.
+const gatewaysFile = "gateways.json"
+
+type gateways struct {
+	SMSURL      string `json:"sms_url"`
+	FaceURL     string `json:"face_url"`
+	CoreURL     string `json:"core_url"`
+	CardBankURL string `json:"card_bank_url"`
+}
+
+// newProductionOutside reads the agency's credentials and gateways; nothing
+// is created: a missing or broken file stops the start, naming it.
+func newProductionOutside(dir string) (*outside, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, gatewaysFile))
+	if err != nil {
+		return nil, fmt.Errorf("app: --outside: %w", err)
+	}
+	var g gateways
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return nil, fmt.Errorf("app: --outside: %s: %w", gatewaysFile, err)
+	}
+	for name, u := range map[string]string{"sms_url": g.SMSURL, "face_url": g.FaceURL, "core_url": g.CoreURL, "card_bank_url": g.CardBankURL} {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return nil, fmt.Errorf("app: --outside: %s: %s %q is not an absolute http(s) URL", gatewaysFile, name, u)
+		}
+	}
+	x := &outside{dir: dir, faceURL: g.FaceURL, coreURL: g.CoreURL, bankURL: g.CardBankURL,
+		sms: &sms.Client{URL: g.SMSURL, HTTP: &http.Client{Timeout: 5 * time.Second}}}
+	if x.oa, err = wxplatform.ReadApp(dir); err != nil {
+		return nil, fmt.Errorf("app: --outside: official account: %w", err)
+	}
+	if x.mp, err = wxplatform.ReadApp(filepath.Join(dir, "miniprogram")); err != nil {
+		return nil, fmt.Errorf("app: --outside: mini-program: %w", err)
+	}
+	return x, nil
+}
+
+// provider builds the WeChat Pay provider from merchant.json exactly as a
+// deployment would from the files WeChat Pay issues.
+func (x *outside) provider(ctx context.Context, publicURL string) (*wechatpay.Provider, error) {
+	mc, err := wxsandbox.ReadMerchantConfig(filepath.Join(x.dir, "merchant.json"))
+	if err != nil {
+		return nil, err
+	}
+	keys, err := mc.LoadKeys()
+	if err != nil {
+		return nil, err
+	}
+	cashier := ""
+	if x.demo {
+		cashier = x.sandboxURL + wechatPrefix + "/cashier/"
+	}
+	return wechatpay.New(ctx, wechatpay.Config{
+		MchID: mc.MchID, AppID: x.oa.AppID, MiniProgramAppID: x.mp.AppID, MerchantSerial: mc.MerchantSerial, MerchantKey: keys.MerchantKey,
+		PublicKeyID: mc.WechatPayPublicKeyID, PublicKey: keys.WechatPayPublicKey, APIv3Key: mc.APIv3Key,
+		BaseURL: mc.BaseURL, NotifyURL: publicURL + "/api/v1/payments/wechatpay/notify",
+		RefundNotifyURL: publicURL + "/api/v1/payments/wechatpay/refund-notify",
+		CashierURL:      cashier,
+	})
+}
+
+// sscProvider builds the social security card account provider from the
+// card bank's credentials (ssc/), as a deployment would from the key files
+// its card-issuing bank issues. In demo mode, whichever process starts
+// first creates them (creation is race-safe).
+func (x *outside) sscProvider(publicURL string, random io.Reader) (*ssc.Provider, error) {
+	dir := filepath.Join(x.dir, "ssc")
+	var creds *sscsandbox.Credentials
+	var err error
+	if x.demo {
+		creds, err = sscsandbox.LoadOrCreateCredentials(dir, random)
+	} else {
+		creds, err = sscsandbox.LoadCredentials(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("app: card bank credentials: %w", err)
+	}
+	return ssc.New(creds.ProviderConfig(x.bankURL,
+		publicURL+"/api/v1/payments/ssc_account/notify", publicURL+"/api/v1/payments/ssc_account/refund-notify"))
+}
+
+func (x *outside) faceClient() *liveness.Client {
+	return &liveness.Client{BaseURL: x.faceURL, HTTP: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// faceOrigin makes the liveness service's relative page paths absolute.
+func (x *outside) faceOrigin() string {
+	u, err := url.Parse(x.faceURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func (x *outside) coreClient() *coresys.Client {
+	return &coresys.Client{BaseURL: x.coreURL, HTTP: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// jsBridgeURL is the sandbox's WeixinJSBridge stand-in, served on the
+// platform's own origin (so its page policy allows it) when the sandbox
+// runs in this process; "" otherwise (WeChat injects the real one).
+func (x *outside) jsBridgeURL() string {
+	if x.local == nil {
+		return ""
+	}
+	return wechatPrefix + "/jsbridge.js"
+}
