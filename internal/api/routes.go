@@ -72,6 +72,8 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/subscriptions", h.authed(h.mySubscriptions))
 	mux.HandleFunc("POST /api/v1/me/subscriptions", h.authed(h.recordSubscriptions))
 	mux.HandleFunc("GET /api/v1/wechat/config", h.wechatConfig)
+	mux.HandleFunc("GET /api/v1/me/notice-preferences", h.authed(h.noticePreferences))
+	mux.HandleFunc("PUT /api/v1/me/notice-preferences", h.authed(h.setNoticePreferences))
 
 	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
 	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.strong(h.approveGrant))

@@ -215,3 +215,23 @@ func (e *env) waitMessage(t *testing.T, openID, template string) wxMessage {
 	})
 	return found
 }
+
+// TestE2ENoticePreferences: a person turns reminders off and on again.
+func TestE2ENoticePreferences(t *testing.T) {
+	e := startApp(t)
+	token, _ := e.login(t, "13800000003")
+	var p struct {
+		Reminders bool `json:"reminders"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/me/notice-preferences", token, nil, nil).want(t, http.StatusOK).json(t, &p)
+	if !p.Reminders {
+		t.Fatal("reminders are off before the person chose")
+	}
+	e.call(t, http.MethodPut, "/api/v1/me/notice-preferences", token, nil, map[string]bool{"reminders": false}).want(t, http.StatusOK)
+	e.call(t, http.MethodGet, "/api/v1/me/notice-preferences", token, nil, nil).want(t, http.StatusOK).json(t, &p)
+	if p.Reminders {
+		t.Fatal("reminders still on after turning them off")
+	}
+	wantError(t, e.call(t, http.MethodPut, "/api/v1/me/notice-preferences", token, nil, map[string]any{"reminders": "no"}),
+		http.StatusBadRequest, "invalid_json", "reminders")
+}

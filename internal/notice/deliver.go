@@ -58,6 +58,7 @@ func (s *Service) send(ctx context.Context, attempts int, p *identity.Person, ki
 // tryWeChat sends m by WeChat if it may; false with no error means: send
 // it by SMS.
 func (s *Service) tryWeChat(ctx context.Context, attempts int, p *identity.Person, kind, ref string, m message) (bool, error) {
+	kind = consentKind(kind)
 	tpl := s.templates[kind]
 	// Consents are given in the mini-program, so its openid receives them.
 	if s.wechat == nil || tpl == "" || p.MiniOpenID == "" || attempts > wechatAttempts {
@@ -92,4 +93,13 @@ func (s *Service) returnConsent(ctx context.Context, personID, kind string) {
 		// One consent lost: a later message goes by SMS instead.
 		s.log.WarnContext(ctx, "notice: return consent", "person", personID, "kind", kind, "err", err)
 	}
+}
+
+// consentKind is the template and consent a kind of notice goes with: a
+// lapse notice is a reminder to WeChat.
+func consentKind(kind string) string {
+	if kind == KindLapse {
+		return KindReminder
+	}
+	return kind
 }

@@ -56,14 +56,24 @@ func orderMessage(kind string, o Order) message {
 	panic("notice: no order message for kind " + kind)
 }
 
-// reminderMessage reminds a person of what is due for period (its first
-// day) by deadline.
-func reminderMessage(d DueSummary, period, deadline time.Time) message {
+// reminderMessage reminds a person of what is due for a period by its
+// deadline.
+func reminderMessage(d DueSummary, w window) message {
 	return message{page: "pages/bills/index",
-		data: map[string]string{"thing1": "社会保险费", "amount2": amount(d.TotalFen), "date3": deadline.In(beijing).Format("2006-01-02"),
+		data: map[string]string{"thing1": "社会保险费", "amount2": amount(d.TotalFen), "date3": w.deadline.In(beijing).Format("2006-01-02"),
 			"thing4": "请在截止日前缴费，逾期可能影响待遇"},
-		sms: fmt.Sprintf("【社保缴费】您%d年%d月的社会保险费%s元（%d笔）尚未缴纳，请于%s前缴费，逾期可能影响待遇。",
-			period.Year(), period.Month(), d.TotalFen.Yuan(), d.Bills, deadline.In(beijing).Format("2006年1月2日"))}
+		sms: fmt.Sprintf("【社保缴费】您%s的社会保险费%s元（%d笔）尚未缴纳，请于%s前缴费，逾期可能影响待遇。",
+			w.label, d.TotalFen.Yuan(), d.Bills, w.deadline.In(beijing).Format("2006年1月2日"))}
+}
+
+// lapseMessage tells a person of months left unpaid (断缴), which interrupt
+// the contribution record that pension and medical benefits count.
+func lapseMessage(d DueSummary, by time.Time) message {
+	return message{page: "pages/bills/index",
+		data: map[string]string{"thing1": "社会保险费（断缴补缴）", "amount2": amount(d.TotalFen), "date3": by.In(beijing).Format("2006-01-02"),
+			"thing4": "断缴影响缴费年限和待遇，请及时补缴"},
+		sms: fmt.Sprintf("【社保缴费】您有%d笔往月社会保险费（共%s元）未缴，已断缴。断缴会影响缴费年限和医保待遇，请于%s前补缴。",
+			d.Bills, d.TotalFen.Yuan(), by.In(beijing).Format("2006年1月2日"))}
 }
 
 // amount is WeChat's amount keyword: "¥123.45", from fen by integer

@@ -37,9 +37,15 @@ func TestMessages(t *testing.T) {
 		{"Refund", orderMessage(KindRefund, o), message{page: "pages/home/index",
 			data: map[string]string{"character_string1": "SB2026061000000001", "amount2": "¥123.45", "phrase3": "退款成功", "time4": "2026-06-10 19:05", "thing5": "原路退回，1-5个工作日到账"},
 			sms:  "【社保缴费】您的订单SB2026061000000001已退款123.45元，原路退回，1-5个工作日到账。"}},
-		{"Reminder", reminderMessage(DueSummary{PersonID: "P1", Bills: 3, TotalFen: 5}, period, deadline(period)), message{page: "pages/bills/index",
+		{"Reminder", reminderMessage(DueSummary{PersonID: "P1", Bills: 3, TotalFen: 5}, mustWindow(t, "2026-02")), message{page: "pages/bills/index",
 			data: map[string]string{"thing1": "社会保险费", "amount2": "¥0.05", "date3": "2026-02-28", "thing4": "请在截止日前缴费，逾期可能影响待遇"},
 			sms:  "【社保缴费】您2026年2月的社会保险费0.05元（3笔）尚未缴纳，请于2026年2月28日前缴费，逾期可能影响待遇。"}},
+		{"AnnualReminder", reminderMessage(DueSummary{PersonID: "P1", Bills: 1, TotalFen: 40000}, mustWindow(t, "2027")), message{page: "pages/bills/index",
+			data: map[string]string{"thing1": "社会保险费", "amount2": "¥400.00", "date3": "2026-12-31", "thing4": "请在截止日前缴费，逾期可能影响待遇"},
+			sms:  "【社保缴费】您2027年度的社会保险费400.00元（1笔）尚未缴纳，请于2026年12月31日前缴费，逾期可能影响待遇。"}},
+		{"Lapse", lapseMessage(DueSummary{PersonID: "P1", Bills: 2, TotalFen: 123456}, deadline(period)), message{page: "pages/bills/index",
+			data: map[string]string{"thing1": "社会保险费（断缴补缴）", "amount2": "¥1234.56", "date3": "2026-02-28", "thing4": "断缴影响缴费年限和待遇，请及时补缴"},
+			sms:  "【社保缴费】您有2笔往月社会保险费（共1234.56元）未缴，已断缴。断缴会影响缴费年限和医保待遇，请于2026年2月28日前补缴。"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,4 +75,13 @@ func TestThing(t *testing.T) {
 			t.Errorf("thing(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+func mustWindow(t *testing.T, period string) window {
+	t.Helper()
+	w, err := windowOf(period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -25,8 +25,11 @@ import (
 const (
 	KindPaymentResult = "payment_result"
 	KindReminder      = "reminder"
-	KindHold          = "hold"
-	KindRefund        = "refund"
+	// KindLapse tells an active contributor of months left unpaid (断缴);
+	// it goes with the reminder template and uses a reminder consent.
+	KindLapse  = "lapse"
+	KindHold   = "hold"
+	KindRefund = "refund"
 )
 
 // Job kinds RunJob handles. The payment code enqueues the first three in the
@@ -36,7 +39,8 @@ const (
 	JobHold          = "notice.hold"           // Ref: order id
 	JobRefund        = "notice.refund"         // Ref: order id
 	JobReminders     = "notice.reminders"      // Ref: "YYYY-MM", the period; the daily sweep
-	JobReminder      = "notice.reminder"       // Ref: "<personID>@<YYYY-MM>"; one person's reminder
+	JobReminder      = "notice.reminder"       // Ref: "<personID>@<YYYY-MM>" or "@<YYYY>" (annual premium); one person's reminder
+	JobLapse         = "notice.lapse"          // Ref: "<personID>@<YYYY-MM>": months before it unpaid
 )
 
 // Channels a message went out on.
@@ -138,6 +142,16 @@ type Store interface {
 	// DueSummary is PersonsWithDueBills for one person: zero bills when
 	// nothing is due.
 	DueSummary(ctx context.Context, personID, period string) (DueSummary, error)
+	// PersonsWithArrears is PersonsWithDueBills for the monthly periods
+	// before the given one (断缴: months left unpaid).
+	PersonsWithArrears(ctx context.Context, before, afterPersonID string, limit int) ([]DueSummary, error)
+	// ArrearsSummary is PersonsWithArrears for one person.
+	ArrearsSummary(ctx context.Context, personID, before string) (DueSummary, error)
+	// RemindersOff tells whether the person asked for no reminders; false
+	// when they never chose.
+	RemindersOff(ctx context.Context, personID string) (bool, error)
+	// SetRemindersOff records the person's choice.
+	SetRemindersOff(ctx context.Context, personID string, off bool, at time.Time) error
 	// EnqueueReminders enqueues the jobs of a period's reminder sweep in one
 	// transaction, each unless a job of the same kind and ref exists (done
 	// or not), as jobs' EnqueueJobOnce does.

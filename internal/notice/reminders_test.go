@@ -24,7 +24,8 @@ func refsOf(js []jobs.Job) []string {
 
 // TestReminderSweep runs the sweep through the real job runner: it reminds
 // each person with bills due once per period (by WeChat where they
-// consented), reruns daily at 09:00, and catches bills issued later.
+// consented), tells a person with earlier months unpaid of the lapse once a
+// month, reruns daily at 09:00, and catches bills issued later.
 func TestReminderSweep(t *testing.T) {
 	w := newWorld(t)
 	w.now = time.Date(2026, 6, 10, 9, 0, 0, 0, cst)
@@ -40,7 +41,7 @@ func TestReminderSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := jobs.NewRunner(w.db, func() time.Time { return w.now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	for _, k := range []string{notice.JobReminders, notice.JobReminder} {
+	for _, k := range []string{notice.JobReminders, notice.JobReminder, notice.JobLapse} {
 		runner.Handle(k, w.svc.RunJob)
 	}
 	if n := runner.RunDue(t.Context()); n != 0 {
@@ -50,10 +51,11 @@ func TestReminderSweep(t *testing.T) {
 	if n := runner.RunDue(t.Context()); n != 1 {
 		t.Fatalf("ran %d jobs at 09:00, want the sweep", n)
 	}
-	if n := runner.RunDue(t.Context()); n != 2 {
-		t.Fatalf("ran %d jobs after the sweep, want 2 reminders", n)
+	if n := runner.RunDue(t.Context()); n != 3 {
+		t.Fatalf("ran %d jobs after the sweep, want 2 reminders and P3's lapse notice", n)
 	}
-	wantSMS := []smsCall{{"13800000001", "【社保缴费】您2026年6月的社会保险费1100.50元（2笔）尚未缴纳，请于2026年6月30日前缴费，逾期可能影响待遇。"}}
+	wantSMS := []smsCall{{"13800000001", "【社保缴费】您2026年6月的社会保险费1100.50元（2笔）尚未缴纳，请于2026年6月30日前缴费，逾期可能影响待遇。"},
+		{"13800000003", "【社保缴费】您有1笔往月社会保险费（共800.00元）未缴，已断缴。断缴会影响缴费年限和医保待遇，请于2026年6月30日前补缴。"}}
 	if got := w.sms.sent(); !reflect.DeepEqual(got, wantSMS) {
 		t.Fatalf("SMS:\n got %+v\nwant %+v", got, wantSMS)
 	}
@@ -69,7 +71,7 @@ func TestReminderSweep(t *testing.T) {
 	if n := runner.RunDue(t.Context()) + runner.RunDue(t.Context()); n != 2 {
 		t.Fatalf("ran %d jobs on the third day, want the sweep and one reminder", n)
 	}
-	if got := w.sms.sent(); len(got) != 2 || got[1].Phone != "13800000003" || len(w.wx.sent()) != 1 {
+	if got := w.sms.sent(); len(got) != 3 || got[2].Phone != "13800000003" || len(w.wx.sent()) != 1 {
 		t.Fatalf("third day: SMS %+v, WeChat %+v", got, w.wx.sent())
 	}
 	pending, err := w.db.PendingJobs(t.Context())

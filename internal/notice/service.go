@@ -86,6 +86,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.sweep(ctx, j.Ref)
 	case JobReminder:
 		return s.remind(ctx, j)
+	case JobLapse:
+		return s.lapse(ctx, j)
 	}
 	return fmt.Errorf("notice: no handler for job kind %q", j.Kind)
 }

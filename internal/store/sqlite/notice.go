@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/notice"
+	"github.com/shebao-project/shebao/internal/store"
 )
 
 // Notices adapts the DB to notice.Store.
@@ -113,4 +115,35 @@ func (s noticeStore) EnqueueReminders(ctx context.Context, period string, js []j
 		return fmt.Errorf("sqlite: enqueue reminders for %s: %w", period, err)
 	}
 	return nil
+}
+
+// arrearsWhere selects due monthly bills of periods before a month (断缴):
+// annual premiums ("2027") have another length.
+const arrearsWhere = `period < ? AND length(period) = 7 AND status = 'due' AND order_id IS NULL`
+
+func (s noticeStore) PersonsWithArrears(ctx context.Context, before, after string, limit int) ([]notice.DueSummary, error) {
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT person_id, count(*), sum(amount_fen) FROM bills
+		WHERE `+arrearsWhere+` AND person_id > ? GROUP BY person_id ORDER BY person_id LIMIT ?`, before, after, limit)
+	return collect(rows, err, scanDue)
+}
+
+func (s noticeStore) ArrearsSummary(ctx context.Context, personID, before string) (notice.DueSummary, error) {
+	return scanDue(s.d.reader().db.QueryRowContext(ctx, `SELECT ?, count(*), coalesce(sum(amount_fen), 0) FROM bills
+		WHERE person_id = ? AND `+arrearsWhere, personID, personID, before))
+}
+
+func (s noticeStore) RemindersOff(ctx context.Context, personID string) (bool, error) {
+	var off bool
+	err := s.d.reader().db.QueryRowContext(ctx, `SELECT reminders_off FROM notice_prefs WHERE person_id = ?`, personID).Scan(&off)
+	if errors.Is(translate(err), store.ErrNotFound) {
+		return false, nil
+	}
+	return off, translate(err)
+}
+
+func (s noticeStore) SetRemindersOff(ctx context.Context, personID string, off bool, at time.Time) error {
+	_, err := s.d.writer().db.ExecContext(ctx, `INSERT INTO notice_prefs (person_id, reminders_off, updated_at) VALUES (?,?,?)
+		ON CONFLICT (person_id) DO UPDATE SET reminders_off = excluded.reminders_off, updated_at = excluded.updated_at`,
+		personID, off, ms(at))
+	return translate(err)
 }

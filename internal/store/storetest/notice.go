@@ -66,6 +66,8 @@ func Notices(t *testing.T, open Opener) {
 		sent(notice.KindHold, "O1", false)
 	})
 	t.Run("DueBills", func(t *testing.T) { testDueBills(t, open) })
+	t.Run("Arrears", func(t *testing.T) { testArrears(t, open) })
+	t.Run("RemindersOff", func(t *testing.T) { testRemindersOff(t, open) })
 	t.Run("EnqueueReminders", func(t *testing.T) { testEnqueueReminders(t, open) })
 }
 
@@ -217,4 +219,49 @@ func testEnqueueReminders(t *testing.T, open Opener) {
 	must(t, err)
 	same(t, "pending", pending, map[string]int{notice.JobReminder: 2}, nil)
 	same(t, "claimed later", refs(claim(t, e, t0.Add(time.Hour), 10)), []string{"D@2026-11", "E@2026-11"}, nil)
+}
+
+// testArrears: months before a period left due and not held by an order
+// (断缴); annual premiums and the period itself are not arrears.
+func testArrears(t *testing.T, open Opener) {
+	e := open(t)
+	seedPersons(t, e, 1, 2, 3)
+	seedBills(t, e, bill("B1", "P0001", "110", "2026-09"), bill("B2", "P0001", "110", "2026-10"), bill("B3", "P0001", "110", "2026-11"),
+		bill("B4", "P0002", "390", "2027"), bill("B5", "P0002", "110", "2026-11"), bill("B6", "P0003", "110", "2026-10"))
+	seedOrders(t, e, order("O1", "P0003", "P0003", "B6"))
+	inTx(t, e, func(tx payment.Tx) error { return tx.LockBills(t.Context(), "O1", []string{"B6"}) })
+	n := noticesOf(t, e)
+	got, err := n.PersonsWithArrears(t.Context(), "2026-11", "", 10)
+	must(t, err)
+	p1 := notice.DueSummary{PersonID: "P0001", Bills: 2, TotalFen: 2 * 81_968}
+	same(t, "PersonsWithArrears(2026-11)", got, []notice.DueSummary{p1}, nil)
+	got, err = n.PersonsWithArrears(t.Context(), "2026-11", "P0001", 10)
+	must(t, err)
+	if len(got) != 0 {
+		t.Errorf("PersonsWithArrears after P0001 = %+v, want none", got)
+	}
+	for _, want := range []notice.DueSummary{p1, {PersonID: "P0002"}, {PersonID: "P0003"}} {
+		got, err := n.ArrearsSummary(t.Context(), want.PersonID, "2026-11")
+		must(t, err)
+		same(t, "ArrearsSummary("+want.PersonID+")", got, want, nil)
+	}
+}
+
+func testRemindersOff(t *testing.T, open Opener) {
+	e := open(t)
+	seedPersons(t, e, 1)
+	n, ctx := noticesOf(t, e), t.Context()
+	off, err := n.RemindersOff(ctx, "P0001")
+	must(t, err)
+	if off {
+		t.Fatal("reminders off before any choice")
+	}
+	must(t, n.SetRemindersOff(ctx, "P0001", true, t0))
+	if off, err = n.RemindersOff(ctx, "P0001"); err != nil || !off {
+		t.Fatalf("after turning off: %v, %v", off, err)
+	}
+	must(t, n.SetRemindersOff(ctx, "P0001", false, t0.Add(time.Hour)))
+	if off, err = n.RemindersOff(ctx, "P0001"); err != nil || off {
+		t.Fatalf("after turning on again: %v, %v", off, err)
+	}
 }
