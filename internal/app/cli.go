@@ -31,6 +31,9 @@ Usage:
                              verify the operator audit log's hash chain; non-zero exit if it was tampered with
   shebao backup --data DIR --to OUT
                              a consistent online backup of the database and its keys; restore with serve --data OUT
+  shebao persons import [--data DIR] [--db URL] FILE.csv
+                             import the insured register (id_number,name,phone,region,person_type,insurances,since,base);
+                             persons already there get their enrolments updated; bad lines are named and skipped
   shebao bills generate [--data DIR] [--month YYYY-MM]
                              issue every insured person's bills for a month (default next month); idempotent, JSON summary
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
@@ -92,6 +95,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runBackup(args, stdout, stderr)
 	case "bills":
 		return runBills(args, stdout, stderr)
+	case "persons":
+		return runPersons(args, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(args, stdout, stderr)
 	case "sandbox":

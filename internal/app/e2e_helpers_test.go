@@ -50,13 +50,23 @@ type env struct {
 // startApp boots the real program and stops it when the test ends.
 func startApp(t *testing.T) *env {
 	t.Helper()
+	return startAppAt(t, t.TempDir(), testDB(t))
+}
+
+// restart boots the program again on a stopped env's data directory and
+// database.
+func restart(t *testing.T, e *env) *env {
+	t.Helper()
+	return startAppAt(t, e.DataDir, e.DB)
+}
+
+func startAppAt(t *testing.T, dir, db string) *env {
+	t.Helper()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*e2eLogLevel)); err != nil {
 		t.Fatalf("-e2e.loglevel: %v", err)
 	}
 	logs := &testLog{t: t}
-	dir := t.TempDir()
-	db := testDB(t)
 	run, err := app.Start(t.Context(), config.Config{Addr: "127.0.0.1:0", DataDir: dir, DB: db, Demo: true, LogFormat: "text", LogLevel: "info"},
 		app.Options{
 			NotifySchedule: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond},
