@@ -24,7 +24,10 @@ import (
 // payment was lost or doubled: `shebao reconcile` finds every payment the
 // sandbox took, and `shebao audit` finds the books balanced. The sandbox
 // runs as its own process, like WeChat Pay, and survives the kills.
-// SHEBAO_CRASH_KILLS sets the number of kills (20 by default; hundreds by hand).
+// SHEBAO_CRASH_KILLS sets the number of kills (20 by default; hundreds by
+// hand). The "faults" run does the same with the sandbox's fault injection
+// on: every notification duplicated and delivered out of order, some lost,
+// WeChat Pay slow and failing some prepay and query calls.
 func TestCrashUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
@@ -33,6 +36,18 @@ func TestCrashUnderLoad(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("SHEBAO_CRASH_KILLS")); err == nil && v > 0 {
 		kills = v
 	}
+	t.Run("plain", func(t *testing.T) { crashUnderLoad(t, kills, nil) })
+	t.Run("faults", func(t *testing.T) {
+		crashUnderLoad(t, max(kills/2, 5), map[string]any{"duplicate_notifications": 2, "drop_notifications": 3,
+			"reorder": true, "latency_ms": 15, "fail_next": []map[string]any{
+				{"route": "prepay", "status": 500, "code": "SYSTEM_ERROR", "count": 2},
+				{"route": "query", "status": 500, "code": "SYSTEM_ERROR", "count": 3}}})
+	})
+}
+
+// crashUnderLoad is one crash run; faults, if any, are set on the sandbox
+// before each start of the server.
+func crashUnderLoad(t *testing.T, kills int, faults map[string]any) {
 	bin := filepath.Join(t.TempDir(), "shebao")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/shebao").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -43,10 +58,16 @@ func TestCrashUnderLoad(t *testing.T) {
 	sandbox := start(t, bin, "sandbox", "--addr", sbAddr, "--data", data, "--fast-notify")
 	defer stop(sandbox)
 	waitHTTP(t, "http://"+sbAddr+"/sandbox/sms?phone=1")
-	serve := []string{"serve", "--addr", appAddr, "--data", data, "--db", db, "--sandbox-url", "http://" + sbAddr, "--job-lease", "2s", "--log-level", "error"}
+	serve := []string{"serve", "--addr", appAddr, "--data", data, "--db", db, "--sandbox-url", "http://" + sbAddr, "--job-lease", "2s", "--log-level", "error",
+		// The load generator is one client address; the per-address sign-in
+		// limit would throttle it, not the platform.
+		"--auth-per-minute", "0"}
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	orders := 0
 	for i := 0; i < kills; i++ {
+		if faults != nil {
+			setFaults(t, "http://"+sbAddr, faults)
+		}
 		srv := start(t, bin, serve...)
 		waitHTTP(t, "http://"+appAddr+"/healthz")
 		ctx, cancel := context.WithCancel(context.Background())
@@ -151,4 +172,18 @@ func waitHTTP(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s did not answer", url)
+}
+
+// setFaults sets the WeChat Pay sandbox's fault injection.
+func setFaults(t *testing.T, sandboxURL string, faults map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(faults)
+	res, err := http.Post(sandboxURL+"/sandbox/wechatpay/control/faults", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent {
+		t.Fatalf("set sandbox faults: %s", res.Status)
+	}
 }
