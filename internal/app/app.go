@@ -223,7 +223,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", console.NewMetrics(console.MetricsDeps{Store: a.db.ConsoleStore(), Tickets: a.Tickets,
 		Now: a.now, Log: a.log, Token: a.cfg.MetricsToken}))
 	mux.Handle("/", webH)
-	return withRequestLog(a.log, securityHeaders(mux))
+	return withRequestLog(a.log, securityHeaders(admission(a.cfg.MaxInFlight, admissionWait, mux)))
 }
 
 // Handler is the whole HTTP surface.

@@ -62,6 +62,7 @@ serve flags (environment variable in brackets):
   --sandbox-url URL  use a sandbox started apart with ` + "`shebao sandbox`" + ` (SHEBAO_SANDBOX_URL)
   --metrics-token T  bearer token /metrics requires (SHEBAO_METRICS_TOKEN)
   --auth-per-minute N  sign-in and SMS-code requests per client address and minute, default 30
+  --max-inflight N   requests served at once, default 8 per CPU; more wait, then get 503 with Retry-After (0: no bound)
 `
 
 // Main runs the command line and returns the process exit code: 0 success,

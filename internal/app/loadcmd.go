@@ -49,7 +49,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		run, err := Start(ctx, config.Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, LogFormat: "text", LogLevel: "error"},
+		run, err := Start(ctx, config.Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, LogFormat: "text", LogLevel: "error", MaxInFlight: config.DefaultMaxInFlight()},
 			Options{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 		if err != nil {
 			fmt.Fprintln(stderr, "shebao loadtest:", err)

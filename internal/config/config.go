@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type Config struct {
 	AuthPerMinute int
 	// MetricsToken, if set, is the bearer token /metrics requires.
 	MetricsToken string
+	// MaxInFlight bounds the requests served at once (0: no bound); more
+	// wait their turn, and after a while get 503 with Retry-After.
+	MaxInFlight int
 	// OutsideDir, in production (Demo false), holds the agency's credentials
 	// and gateways: merchant.json and its key files (WeChat Pay),
 	// wechat-app.json and miniprogram/wechat-app.json (the WeChat apps),
@@ -70,6 +74,7 @@ func ParseServe(args []string, env Env, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.JobLease, "job-lease", 0, "how long a claimed background job is reserved; 0 for 2 minutes")
 	fs.StringVar(&c.MetricsToken, "metrics-token", envOr(env, "SHEBAO_METRICS_TOKEN", ""), "bearer token required by /metrics; empty for none (SHEBAO_METRICS_TOKEN)")
 	fs.StringVar(&c.OutsideDir, "outside", envOr(env, "SHEBAO_OUTSIDE", ""), "production: directory of the agency's WeChat Pay, WeChat app, card bank credentials and gateways.json (SHEBAO_OUTSIDE)")
+	fs.IntVar(&c.MaxInFlight, "max-inflight", DefaultMaxInFlight(), "requests served at once; more wait, then get 503 (0 for no bound)")
 	fs.IntVar(&c.AuthPerMinute, "auth-per-minute", 30, "sign-in and SMS-code requests allowed per client address and minute; 0 for no limit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -138,6 +143,11 @@ func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
+
+// DefaultMaxInFlight is 8 requests per CPU: at 1,000 concurrent simulated
+// citizens on 2 cores, 16 at once credited 22 orders/s, 64 credited 4 and
+// no bound almost none (README, Performance).
+func DefaultMaxInFlight() int { return 8 * runtime.GOMAXPROCS(0) }
 
 func envOr(env Env, key, def string) string {
 	if v, ok := env(key); ok && v != "" {
