@@ -30,6 +30,7 @@ import (
 	"github.com/shebao-project/shebao/internal/payment/wechatpay"
 	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/policy"
+	"github.com/shebao-project/shebao/internal/policyadmin"
 	"github.com/shebao-project/shebao/internal/risk"
 	"github.com/shebao-project/shebao/internal/ticket"
 	"github.com/shebao-project/shebao/internal/voucher"
@@ -56,16 +57,18 @@ type App struct {
 	Identity  *identity.Service
 	Payments  *payment.Service
 	Notices   *notice.Service
-	Billing   *billing.Service
-	Policy    *policy.Engine
-	Evidence  *evidence.Log
-	Operators *operator.Service
-	Tickets   *ticket.Service
-	runner    *jobs.Runner
-	outside   *outside
-	wechat    *wechatApp // the official account and mini-program: login, messages
-	handler   http.Handler
-	bg        sync.WaitGroup
+	// PolicyAdmin publishes and rolls back policy packs from the console.
+	PolicyAdmin *policyadmin.Service
+	Billing     *billing.Service
+	Policy      *policy.Engine
+	Evidence    *evidence.Log
+	Operators   *operator.Service
+	Tickets     *ticket.Service
+	runner      *jobs.Runner
+	outside     *outside
+	wechat      *wechatApp // the official account and mini-program: login, messages
+	handler     http.Handler
+	bg          sync.WaitGroup
 }
 
 // New opens the data directory and builds every part. publicURL is where
@@ -159,6 +162,14 @@ func (a *App) build(ctx context.Context, o Options) error {
 		a.runner.Handle(k, a.Notices.RunJob)
 	}
 	a.Operators = operator.NewService(operator.Deps{Store: a.db.OperatorStore(), Sealer: sealer, Now: o.Now, Random: o.Random, Log: a.log})
+	// Packs published from the console replace or follow the release's:
+	// swap them into the engine every service already holds, before
+	// anything is priced.
+	a.PolicyAdmin = policyadmin.NewService(policyadmin.Deps{Store: a.db.PolicyPacks(), Engine: a.Policy, Files: policies.FS,
+		Audit: a.Operators, Now: o.Now, Log: a.log})
+	if err := a.PolicyAdmin.Reload(ctx); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
 	a.Tickets = ticket.NewService(ticket.Deps{Store: a.db.TicketStore(), Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake,
 		Notifier: ticket.SMSNotifier{Persons: a.Identity, SMS: a.outside.sms, Staff: ticket.LogNotifier{Log: a.log}}})
 	a.runner.Handle(ticket.JobEscalate, a.Tickets.RunJob)
@@ -206,7 +217,7 @@ func (a *App) routes() http.Handler {
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}
-	consoleH, err := console.NewHandler(console.Deps{Operators: a.Operators, Tickets: a.Tickets, Payments: a.Payments,
+	consoleH, err := console.NewHandler(console.Deps{PolicyAdmin: a.PolicyAdmin, Operators: a.Operators, Tickets: a.Tickets, Payments: a.Payments,
 		Persons: a.Identity, Policies: a.Policy, Store: a.db.ConsoleStore(), Now: a.now, Log: a.log,
 		Secure: strings.HasPrefix(a.publicURL, "https://"), Wake: a.runner.Wake})
 	if err != nil {
@@ -232,7 +243,8 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Run does the background work until ctx ends: durable jobs, the sandbox's
 // notification deliveries, and issuing each new month's bills.
 func (a *App) Run(ctx context.Context) {
-	a.bg.Add(3)
+	a.bg.Add(4)
+	go func() { defer a.bg.Done(); a.PolicyAdmin.Run(ctx) }()
 	go func() { defer a.bg.Done(); a.runner.Run(ctx) }()
 	go func() {
 		defer a.bg.Done()

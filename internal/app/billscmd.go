@@ -15,6 +15,7 @@ import (
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/policy"
+	"github.com/shebao-project/shebao/internal/policyadmin"
 	"github.com/shebao-project/shebao/policies"
 )
 
@@ -51,7 +52,7 @@ func runBills(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
-	eng, err := policy.Load(policies.FS, time.Now)
+	eng, err := policyadmin.Load(ctx, store.PolicyPacks(), policies.FS, time.Now)
 	if err != nil {
 		fmt.Fprintf(stderr, "shebao bills generate: %v\n", err)
 		return 1

@@ -16,6 +16,7 @@ import (
 	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/operator"
 	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/policyadmin"
 	"github.com/shebao-project/shebao/internal/store/postgres"
 	"github.com/shebao-project/shebao/internal/store/sqlite"
 	"github.com/shebao-project/shebao/internal/ticket"
@@ -41,6 +42,7 @@ type engine interface {
 	OperatorStore() operator.Store
 	TicketStore() ticket.Store
 	Notices() notice.Store
+	PolicyPacks() policyadmin.Store
 	ConsoleStore() console.Store
 	Ping(ctx context.Context) error
 	Close() error

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/shebao-project/shebao/internal/operator"
-	"github.com/shebao-project/shebao/internal/policy"
 )
 
 type auditData struct {
@@ -101,21 +100,4 @@ func (h *handler) unlockOperator(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	done(w, r, "/admin/operators", "operator")
-}
-
-type policyRegion struct {
-	policy.RegionSummary
-	Windows []policy.Window
-}
-
-// policies lists each region's policy packs and their effective windows,
-// read-only: publishing packs from the console is not built yet.
-func (h *handler) policies(w http.ResponseWriter, r *http.Request, c *call) {
-	var d []policyRegion
-	if h.Policies != nil {
-		for _, rg := range h.Policies.Regions() {
-			d = append(d, policyRegion{RegionSummary: rg, Windows: h.Policies.Windows(rg.Code)})
-		}
-	}
-	h.show(w, r, c, "policies", "政策包", "policies", d)
 }

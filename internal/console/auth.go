@@ -82,6 +82,9 @@ func (h *handler) guard(rt route) http.Handler {
 			h.pageError(w, r, c, errForbidden)
 			return
 		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
+		}
 		if r.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(c.csrf)) != 1 {
 			h.pageError(w, r, c, errCSRF)
 			return
@@ -89,6 +92,11 @@ func (h *handler) guard(rt route) http.Handler {
 		rt.h(w, r, c)
 	})
 }
+
+// maxPostBody bounds what a signed-in form post may send: the largest is a
+// policy pack (1 MiB at most) with a few fields. Without it, net/http reads
+// up to 10 MB of a urlencoded form and spools a multipart one to disk.
+const maxPostBody = 4 << 20
 
 type loginData struct {
 	Name, Next string

@@ -40,18 +40,20 @@ type Policies interface {
 	Windows(code string) []policy.Window
 }
 
-// Deps are what the console needs. Policies and Wake are optional.
+// Deps are what the console needs. Policies, PolicyAdmin and Wake are
+// optional.
 type Deps struct {
-	Operators *operator.Service
-	Tickets   *ticket.Service
-	Payments  Payments
-	Persons   Persons
-	Policies  Policies
-	Store     Store
-	Now       func() time.Time
-	Log       *slog.Logger
-	Secure    bool   // cookies only over HTTPS
-	Wake      func() // the job runner's Wake, after moving a retry forward
+	Operators   *operator.Service
+	Tickets     *ticket.Service
+	Payments    Payments
+	Persons     Persons
+	Policies    Policies
+	PolicyAdmin PolicyAdmin
+	Store       Store
+	Now         func() time.Time
+	Log         *slog.Logger
+	Secure      bool   // cookies only over HTTPS
+	Wake        func() // the job runner's Wake, after moving a retry forward
 }
 
 type handler struct {

@@ -23,7 +23,7 @@ var templateFS embed.FS
 
 // pages lists every page template; each is parsed with the layout.
 var pages = []string{"login", "error", "dashboard", "holds", "refunds", "orders", "order", "recon", "retries",
-	"tickets", "ticket", "faq", "settings", "audit", "operators", "policies"}
+	"tickets", "ticket", "faq", "settings", "audit", "operators", "policies", "policy_pack", "policy_new", "policy_preview"}
 
 type templates struct{ byName map[string]*template.Template }
 
@@ -173,6 +173,7 @@ var notices = map[string]string{
 	"released": "已解除冻结，订单将继续入账。", "refunded": "已决定退款，款项将原路退回。", "resolved": "差异已标记为已处理。",
 	"scheduled": "已安排立即重试入账。", "replied": "答复已发送。", "closed": "工单已关闭。", "faq": "知识库已保存。",
 	"settings": "设置已保存。", "operator": "操作员状态已更新。",
+	"policy_published": "政策包已发布，自其生效月份起适用；其他服务器将在30秒内生效。", "policy_rolled_back": "政策包已回滚，原政策恢复适用。",
 }
 
 func statusOf(e *apperr.Error) int {

@@ -38,7 +38,15 @@ func (h *handler) routes() []route {
 		{"POST /admin/faq", op.EditFAQ, h.saveFAQ},
 		{"POST /admin/faq/{id}", op.EditFAQ, h.saveFAQ},
 
+		// Publishing policy packs changes what everyone pays: administrators
+		// only (settings.edit is theirs alone), as are the preview's reads
+		// of the whole insured population of a region.
 		{"GET /admin/policies", op.ViewDashboard, h.policies},
+		{"GET /admin/policies/{id}", op.ViewDashboard, h.policyPack},
+		{"GET /admin/policies/new", op.EditSettings, h.newPolicy},
+		{"POST /admin/policies/preview", op.EditSettings, h.previewPolicy},
+		{"POST /admin/policies/publish", op.EditSettings, h.publishPolicy},
+		{"POST /admin/policies/{id}/rollback", op.EditSettings, h.rollBackPolicy},
 		{"GET /admin/settings", op.EditSettings, h.settings},
 		{"POST /admin/settings", op.EditSettings, h.saveSettings},
 		{"GET /admin/audit", op.ViewAudit, h.auditLog},

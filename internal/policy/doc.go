@@ -10,6 +10,11 @@
 //     month belongs to exactly one. Where no notice for the current period was
 //     found, the pack is an explicit open-ended continuation of the previous
 //     figures (暂按上年度标准执行) with every figure marked unverified.
+//   - Packs published from the operator console come on top of the files
+//     (LoadWith): one for the same region and first month replaces the file,
+//     any other adds a window and ends the open window before it. The whole
+//     set is validated as the files are. Engine.Replace swaps a new set into
+//     the engine every service holds; each call answers from one set.
 //   - Figures are stored as published (floors and ceilings are never computed
 //     from the average wage) and each carries a Source: verified only with a
 //     notice (文号) or a gov.cn URL; otherwise unverified with a reason in

@@ -1,6 +1,40 @@
 package policy
 
-import "sort"
+import (
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// Engine answers every policy question of the platform from validated packs.
+// It is safe for concurrent use. The packs it answers from are one immutable
+// set, swapped as a whole by Replace when an operator publishes or rolls back
+// a pack: every method reads the set once, so an answer never mixes the
+// figures of two sets, and the many services holding this *Engine see the
+// new set without being rebuilt.
+type Engine struct {
+	now func() time.Time
+	set atomic.Pointer[packSet]
+}
+
+// packSet is one validated set of packs; it never changes once built.
+type packSet struct {
+	regions map[string]*region
+	codes   []string // sorted region codes
+}
+
+// region holds one region's windows in order.
+type region struct {
+	code  string
+	packs []*pack
+}
+
+func (e *Engine) packs() *packSet { return e.set.Load() }
+
+// Replace makes e answer from the packs of from (built by Load or LoadWith)
+// from now on. Calls already running finish with the set they started with.
+// e keeps its own clock.
+func (e *Engine) Replace(from *Engine) { e.set.Store(from.packs()) }
 
 // RegionSummary is one region in the region picker.
 type RegionSummary struct {
@@ -25,9 +59,10 @@ type Window struct {
 // Regions lists every region with packs, sorted by code, with the name and
 // profile of its newest window.
 func (e *Engine) Regions() []RegionSummary {
-	out := make([]RegionSummary, 0, len(e.codes))
-	for _, code := range e.codes {
-		r := e.regions[code]
+	set := e.packs()
+	out := make([]RegionSummary, 0, len(set.codes))
+	for _, code := range set.codes {
+		r := set.regions[code]
 		s := r.packs[len(r.packs)-1].spec
 		out = append(out, RegionSummary{Code: code, Name: s.Name, NameEn: s.NameEn, Profile: s.Profile})
 	}
@@ -36,10 +71,14 @@ func (e *Engine) Regions() []RegionSummary {
 
 // Windows lists a region's windows in order; nil for an unknown region.
 func (e *Engine) Windows(code string) []Window {
-	r := e.regions[code]
+	r := e.packs().regions[code]
 	if r == nil {
 		return nil
 	}
+	return r.windows()
+}
+
+func (r *region) windows() []Window {
 	out := make([]Window, 0, len(r.packs))
 	for _, pk := range r.packs {
 		out = append(out, pk.window())
@@ -58,11 +97,11 @@ func (pk *pack) window() Window {
 }
 
 // region returns the region or a region_unknown error naming the field.
-func (e *Engine) region(code, field string) (*region, *Error) {
-	r := e.regions[code]
+func (s *packSet) region(code, field string) (*region, *Error) {
+	r := s.regions[code]
 	if r == nil {
 		return nil, errorf(CodeRegionUnknown, field, "该地区暂未开通线上缴费："+code,
-			"region "+code+" is not offered online", e.codes)
+			"region "+code+" is not offered online", s.codes)
 	}
 	return r, nil
 }
@@ -80,7 +119,7 @@ func (r *region) packAt(m Month) *pack {
 }
 
 // noPolicy is the error for a month no window covers; it lists the windows.
-func (e *Engine) noPolicy(r *region, m, field string) *Error {
+func noPolicy(r *region, m, field string) *Error {
 	return errorf(CodeNoPolicy, field, "所选期间 "+m+" 没有适用的缴费政策",
-		"no policy covers "+m+" in region "+r.code, e.Windows(r.code))
+		"no policy covers "+m+" in region "+r.code, r.windows())
 }

@@ -54,11 +54,13 @@ func errorf(code, field, zh, en string, allowed any) *Error {
 
 func invalid(field, zh, en string) *Error { return errorf(CodeInvalidRequest, field, zh, en, nil) }
 
-// Problem is one defect found in a policy pack while loading.
+// Problem is one defect found in a policy pack while loading. Reason is in
+// English; ReasonZh says the same in Chinese for the operator console.
 type Problem struct {
-	File   string `json:"file"`
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
+	File     string `json:"file"`
+	Field    string `json:"field"`
+	Reason   string `json:"reason"`
+	ReasonZh string `json:"reason_zh,omitempty"`
 }
 
 func (p Problem) String() string { return p.File + ": " + p.Field + ": " + p.Reason }
@@ -85,5 +87,6 @@ type problems struct {
 }
 
 func (p problems) add(field, format string, args ...any) {
-	*p.list = append(*p.list, Problem{File: p.file, Field: field, Reason: fmt.Sprintf(format, args...)})
+	*p.list = append(*p.list, Problem{File: p.file, Field: field, Reason: fmt.Sprintf(format, args...),
+		ReasonZh: reasonZh(field, format, args)})
 }

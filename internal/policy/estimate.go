@@ -78,7 +78,7 @@ func (e *Engine) Estimate(req EstimateRequest) (*Estimate, error) {
 }
 
 func (e *Engine) estimate(req *EstimateRequest) (*Estimate, *Error) {
-	r, err := e.region(req.Region, "region")
+	r, err := e.packs().region(req.Region, "region")
 	if err != nil {
 		return nil, err
 	}

@@ -7,25 +7,33 @@ import (
 	"time"
 )
 
-// Engine answers every policy question of the platform from validated packs.
-// It is immutable after Load and safe for concurrent use.
-type Engine struct {
-	now     func() time.Time
-	regions map[string]*region
-	codes   []string // sorted region codes
-}
-
-// region holds one region's windows in order.
-type region struct {
-	code  string
-	packs []*pack
-}
-
 // Load reads every <region>/<effective_from>.yaml in fsys, validates each pack
 // and the windows of each region, and returns an Engine. Any problem anywhere
 // refuses the whole load with a *LoadError listing all of them. now is the
 // clock used when a request gives no as_of date.
 func Load(fsys fs.FS, now func() time.Time) (*Engine, error) {
+	return LoadWith(fsys, nil, now)
+}
+
+// SourcePack is a pack that is not one of the files in fsys: one an operator
+// published (kept in the database), or one being checked before publication.
+// File names it in problems and windows and must end in
+// <region>/<effective_from>.yaml, as a file in fsys must.
+type SourcePack struct {
+	File string
+	Data []byte
+}
+
+// LoadWith is Load with extra packs on top of fsys's files. An extra pack for
+// the same region and first month as another pack replaces it (a correction);
+// among extras, the later in the slice wins. Otherwise it adds a window, and
+// an open-ended window just before it ends the month before it starts (as
+// does an open extra just before a later file): an open window is in force
+// "until the next notice", and publishing that notice is what ends it. The
+// whole set is then validated as Load validates it, so a pack that would
+// leave a gap, an overlap or a year given twice is refused with every
+// problem listed.
+func LoadWith(fsys fs.FS, extras []SourcePack, now func() time.Time) (*Engine, error) {
 	if now == nil {
 		return nil, fmt.Errorf("policy: Load needs a clock")
 	}
@@ -34,32 +42,69 @@ func Load(fsys fs.FS, now func() time.Time) (*Engine, error) {
 		return nil, fmt.Errorf("policy: listing packs: %w", err)
 	}
 	var list []Problem
-	if len(files) == 0 {
-		list = append(list, Problem{File: ".", Field: "", Reason: "no policy packs (<region>/<effective_from>.yaml) found"})
+	if len(files) == 0 && len(extras) == 0 {
+		list = append(list, Problem{File: ".", Field: "", Reason: "no policy packs (<region>/<effective_from>.yaml) found",
+			ReasonZh: "没有找到政策包（<地区>/<生效月份>.yaml）"})
 	}
 	byRegion := map[string][]*pack{}
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
-			list = append(list, Problem{File: f, Field: "(file)", Reason: err.Error()})
+			list = append(list, Problem{File: f, Field: "(file)", Reason: err.Error(), ReasonZh: "文件无法读取：" + err.Error()})
 			continue
 		}
 		if pk := decodePack(f, data, &list); pk != nil {
 			byRegion[pk.spec.Region] = append(byRegion[pk.spec.Region], pk)
 		}
 	}
-	e := &Engine{now: now, regions: map[string]*region{}}
+	for _, x := range extras {
+		if pk := decodePack(x.File, x.Data, &list); pk != nil {
+			pk.extra = true
+			byRegion[pk.spec.Region] = putPack(byRegion[pk.spec.Region], pk)
+		}
+	}
+	set := &packSet{regions: map[string]*region{}}
 	for code, packs := range byRegion {
 		sort.Slice(packs, func(i, j int) bool { return packs[i].from.Before(packs[j].from) })
+		closeBeforeExtras(packs)
 		checkRegion(packs, &list)
-		e.regions[code] = &region{code: code, packs: packs}
-		e.codes = append(e.codes, code)
+		set.regions[code] = &region{code: code, packs: packs}
+		set.codes = append(set.codes, code)
 	}
 	if len(list) > 0 {
 		return nil, &LoadError{Problems: list}
 	}
-	sort.Strings(e.codes)
+	sort.Strings(set.codes)
+	e := &Engine{now: now}
+	e.set.Store(set)
 	return e, nil
+}
+
+// putPack adds pk to a region's packs, replacing the one with the same
+// first month if there is one.
+func putPack(packs []*pack, pk *pack) []*pack {
+	for i, other := range packs {
+		if other.from == pk.from {
+			packs[i] = pk
+			return packs
+		}
+	}
+	return append(packs, pk)
+}
+
+// closeBeforeExtras ends an open window the month before the window that
+// follows it when either is an extra pack (see LoadWith): an extra after a
+// file's open window is the next notice; a file after an open extra is a
+// later release catching up with a notice published from the console. Files
+// alone never close each other: between them an open window that is not the
+// last stays a problem.
+func closeBeforeExtras(packs []*pack) {
+	for i := 0; i+1 < len(packs); i++ {
+		cur, next := packs[i], packs[i+1]
+		if cur.open() && (cur.extra || next.extra) && next.from.After(cur.from) {
+			cur.to = next.from.Add(-1)
+		}
+	}
 }
 
 // checkRegion refuses overlapping or gapped windows, an open window that is

@@ -97,6 +97,7 @@ type insuranceSpec struct {
 // pack is a validated pack: one region's rules for one window.
 type pack struct {
 	file       string
+	extra      bool // given to LoadWith, not one of the files
 	spec       *packSpec
 	from, to   Month // to is zero when open-ended
 	rounding   money.Rounding

@@ -119,7 +119,7 @@ type quoteCtx struct {
 }
 
 func (e *Engine) newQuoteCtx(req *QuoteRequest) (*quoteCtx, *Error) {
-	r, err := e.region(req.Region, "region")
+	r, err := e.packs().region(req.Region, "region")
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func (c *quoteCtx) noYear(i, y int) *Error {
 	}
 	return errorf(CodeNoPolicy, "periods", yearString(y)+" 年度没有适用的缴费标准",
 		"no premium is published for coverage year "+yearString(y)+" in region "+c.r.code,
-		map[string]any{"years": years, "windows": c.e.Windows(c.r.code)})
+		map[string]any{"years": years, "windows": c.r.windows()})
 }
 
 // price fills base, rate, amount and personal account for a monthly line.

@@ -92,7 +92,7 @@ func (c *quoteCtx) run() *Error {
 	for _, m := range c.months {
 		pk := c.r.packAt(m)
 		if pk == nil {
-			return c.e.noPolicy(c.r, m.String(), "periods")
+			return noPolicy(c.r, m.String(), "periods")
 		}
 		for i := range c.req.Items {
 			if err := c.monthLine(i, m, pk); err != nil {

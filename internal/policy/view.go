@@ -83,13 +83,13 @@ type InsuranceView struct {
 // RegionAt describes region code in month m. The view is shared between
 // callers and must be treated as read-only.
 func (e *Engine) RegionAt(code string, m Month) (*RegionView, error) {
-	r, err := e.region(code, "region")
+	r, err := e.packs().region(code, "region")
 	if err != nil {
 		return nil, err
 	}
 	pk := r.packAt(m)
 	if pk == nil {
-		return nil, e.noPolicy(r, m.String(), "month")
+		return nil, noPolicy(r, m.String(), "month")
 	}
 	pk.viewOnce.Do(func() { pk.viewCached = pk.view() })
 	return pk.viewCached, nil
@@ -156,4 +156,24 @@ func (pk *pack) insuranceView(ins *insurance) InsuranceView {
 	}
 	v.Verified = len(pk.insuranceNotes(ins)) == 0
 	return v
+}
+
+// CalcBasesAt lists the pension calculation bases (计发基数) published in
+// the window in force for region code in month m. They are not part of
+// RegionView (pages never show them); the console compares them when an
+// operator previews a new pack.
+func (e *Engine) CalcBasesAt(code string, m Month) ([]YearFigureView, error) {
+	r, err := e.packs().region(code, "region")
+	if err != nil {
+		return nil, err
+	}
+	pk := r.packAt(m)
+	if pk == nil {
+		return nil, noPolicy(r, m.String(), "month")
+	}
+	out := []YearFigureView{}
+	for _, y := range pk.spec.PensionCalcBase {
+		out = append(out, YearFigureView(y))
+	}
+	return out, nil
 }

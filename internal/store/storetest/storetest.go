@@ -19,6 +19,7 @@ import (
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/policyadmin"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
 
@@ -37,6 +38,8 @@ type Engine interface {
 	Grants() identity.GrantStore
 	// Notices adapts the engine to notice.Store.
 	Notices() notice.Store
+	// PolicyPacks adapts the engine to policyadmin.Store.
+	PolicyPacks() policyadmin.Store
 	CountPersons(ctx context.Context) (int, error)
 	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
 	PendingJobs(ctx context.Context) (map[string]int, error)
@@ -80,6 +83,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Sequences", testSequences},
 		{"Jobs", testJobs},
 		{"Notices", Notices},
+		{"PolicyPacks", PolicyPacks},
 		{"Transactions", testTransactions},
 	}
 	for _, g := range groups {
