@@ -158,7 +158,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},
 		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.mp}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
-	for _, k := range []string{notice.JobPaymentResult, notice.JobHold, notice.JobRefund, notice.JobReminders, notice.JobReminder, notice.JobLapse} {
+	for _, k := range []string{notice.JobPaymentResult, notice.JobHold, notice.JobRefund, notice.JobReminders, notice.JobReminder, notice.JobLapse, notice.JobUnpaid} {
 		a.runner.Handle(k, a.Notices.RunJob)
 	}
 	a.Operators = operator.NewService(operator.Deps{Store: a.db.OperatorStore(), Sealer: sealer, Now: o.Now, Random: o.Random, Log: a.log})

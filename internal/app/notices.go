@@ -18,8 +18,12 @@ func (f orderFacts) OrderFacts(ctx context.Context, id string) (notice.Order, er
 	if err != nil {
 		return notice.Order{}, err
 	}
+	due, err := f.p.BillsStillDue(ctx, o)
+	if err != nil {
+		return notice.Order{}, err
+	}
 	return notice.Order{ID: o.ID, PersonID: o.PersonID, PayerID: o.PayerID, OutTradeNo: o.OutTradeNo, Description: o.Description,
-		State: string(o.State), AmountFen: o.AmountFen, PaidAt: o.PaidAt, UpdatedAt: o.UpdatedAt}, nil
+		State: string(o.State), AmountFen: o.AmountFen, PaidAt: o.PaidAt, UpdatedAt: o.UpdatedAt, BillsDue: due}, nil
 }
 
 // subscribeSender adapts the WeChat client to notice.WeChatSender,

@@ -98,7 +98,7 @@ func (s *Service) returnConsent(ctx context.Context, personID, kind string) {
 // consentKind is the template and consent a kind of notice goes with: a
 // lapse notice is a reminder to WeChat.
 func consentKind(kind string) string {
-	if kind == KindLapse {
+	if kind == KindLapse || kind == KindUnpaid {
 		return KindReminder
 	}
 	return kind

@@ -76,6 +76,15 @@ func lapseMessage(d DueSummary, by time.Time) message {
 			d.Bills, d.TotalFen.Yuan(), by.In(beijing).Format("2006年1月2日"))}
 }
 
+// unpaidMessage tells a payer their payment was not finished.
+func unpaidMessage(o Order, by time.Time) message {
+	return message{page: "pages/bills/index",
+		data: map[string]string{"thing1": "缴费未完成，账单仍待缴", "amount2": amount(o.AmountFen), "date3": by.In(beijing).Format("2006-01-02"),
+			"thing4": "可重新发起缴费，未扣款无需担心"},
+		sms: fmt.Sprintf("【社保缴费】您发起的缴费（订单%s，%s元）未完成支付，未扣款，账单仍待缴。请于%s前重新缴费。",
+			o.OutTradeNo, o.AmountFen.Yuan(), by.In(beijing).Format("2006年1月2日"))}
+}
+
 // amount is WeChat's amount keyword: "¥123.45", from fen by integer
 // arithmetic.
 func amount(f money.Fen) string { return "¥" + f.Yuan() }

@@ -27,7 +27,10 @@ const (
 	KindReminder      = "reminder"
 	// KindLapse tells an active contributor of months left unpaid (断缴);
 	// it goes with the reminder template and uses a reminder consent.
-	KindLapse  = "lapse"
+	KindLapse = "lapse"
+	// KindUnpaid tells a person their payment was not finished and the
+	// bills are still due; a reminder to WeChat too.
+	KindUnpaid = "unpaid"
 	KindHold   = "hold"
 	KindRefund = "refund"
 )
@@ -41,6 +44,7 @@ const (
 	JobReminders     = "notice.reminders"      // Ref: "YYYY-MM", the period; the daily sweep
 	JobReminder      = "notice.reminder"       // Ref: "<personID>@<YYYY-MM>" or "@<YYYY>" (annual premium); one person's reminder
 	JobLapse         = "notice.lapse"          // Ref: "<personID>@<YYYY-MM>": months before it unpaid
+	JobUnpaid        = "notice.unpaid"         // Ref: order id; the order expired unpaid
 )
 
 // Channels a message went out on.
@@ -75,6 +79,9 @@ type Order struct {
 	ID, PersonID, PayerID, OutTradeNo, Description, State string
 	AmountFen                                             money.Fen
 	PaidAt, UpdatedAt                                     time.Time
+	// BillsDue counts the order's bills still due and held by no other
+	// order: an unpaid-order notice is pointless once they are paid.
+	BillsDue int
 }
 
 // OrderFacts reads an order for its messages (an adapter over the payment

@@ -88,3 +88,23 @@ func TestAnnualPremiumReminder(t *testing.T) {
 		t.Fatal("a 2027 premium reminder went out after the collection period")
 	}
 }
+
+// TestUnpaidNotice: a payment left unfinished is followed up once, in the
+// daytime, only while its bills are still due.
+func TestUnpaidNotice(t *testing.T) {
+	w := newWorld(t)
+	w.now = time.Date(2026, 6, 15, 10, 0, 0, 0, cst)
+	w.person(t, "P1", "13800000001", "")
+	o := w.order("O1", "P1", 80_000)
+	o.BillsDue = 1
+	w.orders["O1"] = o
+	paid := w.order("O2", "P1", 30_000) // its bills were paid by a later order
+	w.orders["O2"] = paid
+	w.mustRun(t, notice.JobUnpaid, "O1")
+	w.mustRun(t, notice.JobUnpaid, "O1")
+	w.mustRun(t, notice.JobUnpaid, "O2")
+	want := "【社保缴费】您发起的缴费（订单" + o.OutTradeNo + "，800.00元）未完成支付，未扣款，账单仍待缴。请于2026年6月30日前重新缴费。"
+	if got := w.sms.sent(); len(got) != 1 || got[0].Text != want {
+		t.Fatalf("SMS %+v, want once %q", got, want)
+	}
+}

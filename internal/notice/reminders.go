@@ -150,6 +150,18 @@ func (s *Service) lapse(ctx context.Context, j jobs.Job) error {
 	return s.sendReminder(ctx, j, KindLapse, personID, due, func() message { return lapseMessage(due, deadline(start)) })
 }
 
+// unpaid tells the payer of an order that expired unpaid that its bills are
+// still due, unless they have been paid (or are being paid) since.
+func (s *Service) unpaid(ctx context.Context, j jobs.Job) error {
+	o, err := s.orders.OrderFacts(ctx, j.Ref)
+	if err != nil {
+		return fmt.Errorf("notice: unpaid %s: order: %w", j.Ref, err)
+	}
+	due := DueSummary{PersonID: o.PayerID, Bills: o.BillsDue, TotalFen: o.AmountFen}
+	by := deadline(time.Date(s.now().In(beijing).Year(), s.now().In(beijing).Month(), 1, 0, 0, 0, 0, beijing))
+	return s.sendReminder(ctx, j, KindUnpaid, o.PayerID, due, func() message { return unpaidMessage(o, by) })
+}
+
 // sendReminder is what reminders and lapse notices share: nothing owed,
 // already sent or turned off sends nothing; at night it waits for the
 // morning (these are not urgent, unlike a payment's result).

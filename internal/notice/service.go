@@ -88,6 +88,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.remind(ctx, j)
 	case JobLapse:
 		return s.lapse(ctx, j)
+	case JobUnpaid:
+		return s.unpaid(ctx, j)
 	}
 	return fmt.Errorf("notice: no handler for job kind %q", j.Kind)
 }

@@ -37,7 +37,11 @@ func (s *Service) transition(ctx context.Context, tx Tx, o *Order, to State, rea
 	if err := tx.InsertEvent(ctx, ev); err != nil {
 		return fmt.Errorf("payment: order event: %w", err)
 	}
-	if kind, ok := noticeJobs[to]; ok && s.notify {
+	kind, ok := noticeJobs[to]
+	if to == Closed && reason == reasonExpired {
+		kind, ok = JobNoticeUnpaid, true // the person started to pay and did not finish
+	}
+	if ok && s.notify {
 		// In the same transaction as the change, so the message to the
 		// payer is neither lost in a crash nor sent for a change undone.
 		if err := tx.EnqueueJobOnce(ctx, jobs.Job{Kind: kind, Ref: o.ID, RunAt: s.now()}); err != nil {
@@ -54,7 +58,11 @@ const (
 	JobNoticePaid   = "notice.payment_result"
 	JobNoticeHold   = "notice.hold"
 	JobNoticeRefund = "notice.refund"
+	JobNoticeUnpaid = "notice.unpaid" // an order left unpaid until it expired
 )
+
+// reasonExpired is why the expiry job closes an order nobody paid.
+const reasonExpired = "expired unpaid"
 
 var noticeJobs = map[State]string{Credited: JobNoticePaid, Held: JobNoticeHold, Refunded: JobNoticeRefund}
 

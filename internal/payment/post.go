@@ -155,7 +155,7 @@ func (s *Service) expire(ctx context.Context, id string) error {
 	if o.State != Created && o.State != AwaitingPayment {
 		return nil
 	}
-	err = s.closeUnpaid(ctx, id, "expired unpaid")
+	err = s.closeUnpaid(ctx, id, reasonExpired)
 	if errors.Is(err, errBillsBusy) {
 		return nil // it turned out to be paid; the payment path took over
 	}

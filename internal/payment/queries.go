@@ -126,3 +126,19 @@ func (s *Service) Order(ctx context.Context, id string) (Order, error) {
 	}
 	return o, nil
 }
+
+// BillsStillDue counts o's bills that are still due and held by no other
+// order: what a reminder about an unfinished payment is about.
+func (s *Service) BillsStillDue(ctx context.Context, o Order) (int, error) {
+	bs, err := s.store.BillsByIDs(ctx, o.BillIDs)
+	if err != nil {
+		return 0, fmt.Errorf("payment: bills of %s: %w", o.ID, err)
+	}
+	n := 0
+	for _, b := range bs {
+		if b.Status == billing.Due && (b.OrderID == "" || b.OrderID == o.ID) {
+			n++
+		}
+	}
+	return n, nil
+}
