@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/api"
@@ -66,7 +67,8 @@ type App struct {
 	Tickets     *ticket.Service
 	runner      *jobs.Runner
 	outside     *outside
-	wechat      *wechatApp // the official account and mini-program: login, messages
+	wechat      *wechatApp  // the official account and mini-program: login, messages
+	draining    atomic.Bool // shutting down: /readyz says so
 	handler     http.Handler
 	bg          sync.WaitGroup
 }
@@ -204,6 +206,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/api/", apiH)
 	mux.Handle("/api/v1/log/", a.Evidence.Handler())
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
 	if a.outside.local != nil {
 		mux.Handle("/sandbox/", a.outside.local.handler())
 	}
@@ -274,6 +277,24 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprintln(w, `{"status":"ok"}`)
 }
+
+// readyz tells a load balancer whether to send this server requests: not
+// while it is shutting down (it finishes what it has), nor when the
+// database is unreachable. /healthz stays up while draining, so the
+// process is not restarted in the middle of it.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if a.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"draining"}`)
+		return
+	}
+	a.healthz(w, r)
+}
+
+// Drain marks the server as shutting down for /readyz.
+func (a *App) Drain() { a.draining.Store(true) }
 
 // AuditReader reads the citizens' audit log, for verification and export.
 func (a *App) AuditReader() auditlog.Reader { return a.db }

@@ -658,3 +658,13 @@ func (r resp) errCode() string {
 	_ = json.Unmarshal(r.Body, &e)
 	return e.Error.Code
 }
+
+// TestE2EReadyz: ready while serving; while draining it says so, so a
+// load balancer stops sending requests before the process ends.
+func TestE2EReadyz(t *testing.T) {
+	e := startApp(t)
+	e.raw(t, http.MethodGet, "/readyz", nil, nil).want(t, http.StatusOK)
+	e.run.App.Drain()
+	e.raw(t, http.MethodGet, "/readyz", nil, nil).want(t, http.StatusServiceUnavailable)
+	e.raw(t, http.MethodGet, "/healthz", nil, nil).want(t, http.StatusOK)
+}

@@ -65,6 +65,7 @@ func Start(ctx context.Context, cfg config.Config, o Options) (*Running, error) 
 func (r *Running) Stop(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	r.App.Drain()
 	err := r.srv.Shutdown(ctx)
 	r.stop()
 	<-r.done
