@@ -48,7 +48,7 @@ func admission(limit int, wait time.Duration, next http.Handler) http.Handler {
 }
 
 func admissionExempt(path string) bool {
-	for _, p := range []string{"/api/v1/payments/", "/sandbox/", "/static/", "/healthz", "/metrics"} {
+	for _, p := range []string{"/api/v1/payments/", "/sandbox/", "/static/", "/healthz", "/readyz", "/metrics"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}
