@@ -45,6 +45,7 @@ type dashData struct {
 	Orders                                       int
 	Attempts                                     Attempts
 	SuccessRate                                  string
+	ProxyShare                                   string // paid orders a family member paid (亲属代缴)
 	Daily, Regions, Insurances, Channels, Opened template.HTML
 	RegionBars, InsuranceBars, ChannelBars       []bar
 	Tickets                                      ticket.Stats
@@ -83,9 +84,12 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	d.Orders = d.Attempts.Paid
-	d.SuccessRate = "—"
+	d.SuccessRate, d.ProxyShare = "—", "—"
 	if d.Attempts.Created > 0 {
 		d.SuccessRate = fmt.Sprintf("%.1f%%", 100*float64(d.Attempts.Paid)/float64(d.Attempts.Created))
+	}
+	if d.Attempts.Paid > 0 {
+		d.ProxyShare = fmt.Sprintf("%.1f%%", 100*float64(d.Attempts.Proxy)/float64(d.Attempts.Paid))
 	}
 	if d.Tickets, err = h.Tickets.Stats(ctx, p.From, p.To); err != nil {
 		h.pageError(w, r, c, err)

@@ -81,6 +81,7 @@ var funcs = template.FuncMap{
 	"insurance": insuranceName,
 	"navItems":  navItems,
 	"mins":      minutes,
+	"secs":      seconds,
 	"scrub":     scrub,
 }
 
@@ -110,6 +111,14 @@ func minutes(d time.Duration) string {
 		return "不足1分钟"
 	}
 	return fmt.Sprintf("%d分钟", d.Round(time.Minute)/time.Minute)
+}
+
+// seconds writes a handling time as minutes and seconds.
+func seconds(n int64) string {
+	if n < 60 {
+		return fmt.Sprintf("%d秒", n)
+	}
+	return fmt.Sprintf("%d分%02d秒", n/60, n%60)
 }
 
 func insuranceName(code string) string {

@@ -57,9 +57,22 @@ type CollectionRow struct {
 	AmountFen                        money.Fen
 }
 
-// Attempts counts orders created in a period and how many were paid.
+// Attempts counts orders created in a period, how many were paid, how many
+// of those a family member paid for another person (亲属代缴), and how long
+// paying took per channel.
 type Attempts struct {
 	Created, Paid int
+	Proxy         int
+	Handling      []ChannelHandling
+}
+
+// ChannelHandling is how long people took, on average, from starting a
+// payment to paying it on a channel (seed §6 compares 3–5 minutes online
+// with 30–60 at a counter).
+type ChannelHandling struct {
+	Channel    string
+	Orders     int
+	AvgSeconds int64
 }
 
 // Store is the storage the console reads (and the few rows it changes

@@ -480,5 +480,19 @@ func (s consoleStore) PaymentAttempts(ctx context.Context, from, to time.Time) (
 	var a console.Attempts
 	err := s.d.reader().db.QueryRowContext(ctx, `SELECT count(*), count(paid_at) FROM orders WHERE created_at >= ? AND created_at < ?`,
 		ms(from), ms(to)).Scan(&a.Created, &a.Paid)
-	return a, translate(err)
+	if err != nil {
+		return a, translate(err)
+	}
+	err = s.d.reader().db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE created_at >= ? AND created_at < ?
+		AND paid_at IS NOT NULL AND payer_id <> person_id`, ms(from), ms(to)).Scan(&a.Proxy)
+	if err != nil {
+		return a, translate(err)
+	}
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT channel, count(*), CAST(avg(paid_at - created_at) / 1000 AS INTEGER) FROM orders
+		WHERE created_at >= ? AND created_at < ? AND paid_at IS NOT NULL GROUP BY channel ORDER BY channel`, ms(from), ms(to))
+	a.Handling, err = collect(rows, err, func(r scanner) (console.ChannelHandling, error) {
+		var h console.ChannelHandling
+		return h, translate(r.Scan(&h.Channel, &h.Orders, &h.AvgSeconds))
+	})
+	return a, err
 }
