@@ -215,6 +215,7 @@ func (a *App) routes() http.Handler {
 	}
 	webH, err := web.NewHandler(web.Deps{Identity: a.Identity, Payments: a.Payments, Billing: a.Billing, Policy: a.Policy,
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
+		Prefs:       webPrefs{db: a.db, now: a.now},
 		FaceBaseURL: a.outside.faceOrigin(), TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL(),
 		WeChatAuthorize: a.wechat.oa.AuthorizeURL})
 	if err != nil {

@@ -440,3 +440,24 @@ func (f htmlForm) values(button string) url.Values {
 	}
 	return v
 }
+
+// TestE2ECareModeFollowsPerson: care mode switched on while signed in on
+// one device is on when the same person signs in on another.
+func TestE2ECareModeFollowsPerson(t *testing.T) {
+	e := startApp(t)
+	phone := "13800000004"
+	first := newBrowser(t, e)
+	first.signIn(t, phone)
+	me := first.get(t, "/me").want(t, http.StatusOK)
+	csrf := me.form(t, "/prefs").values("").Get("csrf")
+	first.post(t, "/prefs", url.Values{"care": {"on"}, "back": {"/me"}, "csrf": {csrf}}, sameOrigin(e)).want(t, http.StatusSeeOther)
+
+	second := newBrowser(t, e) // another phone, no cookies
+	if home := second.get(t, "/"); strings.Contains(home.html, `class="p-national care"`) {
+		t.Fatal("care mode is on before signing in on a new device")
+	}
+	second.signIn(t, phone)
+	if page := second.get(t, "/me").want(t, http.StatusOK); !strings.Contains(page.html, " care\"") {
+		t.Errorf("care mode did not follow the person to a new device")
+	}
+}

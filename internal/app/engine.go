@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/auditlog"
@@ -43,6 +44,8 @@ type engine interface {
 	TicketStore() ticket.Store
 	Notices() notice.Store
 	PolicyPacks() policyadmin.Store
+	DisplayPrefs(ctx context.Context, personID string) (identity.DisplayPrefs, bool, error)
+	SetDisplayPrefs(ctx context.Context, personID string, p identity.DisplayPrefs, at time.Time) error
 	ConsoleStore() console.Store
 	Ping(ctx context.Context) error
 	Close() error

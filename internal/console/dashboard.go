@@ -46,6 +46,7 @@ type dashData struct {
 	Attempts                                     Attempts
 	SuccessRate                                  string
 	ProxyShare                                   string // paid orders a family member paid (亲属代缴)
+	CareShare                                    string // payers who use care mode (关怀模式)
 	Daily, Regions, Insurances, Channels, Opened template.HTML
 	RegionBars, InsuranceBars, ChannelBars       []bar
 	Tickets                                      ticket.Stats
@@ -90,6 +91,10 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	if d.Attempts.Paid > 0 {
 		d.ProxyShare = fmt.Sprintf("%.1f%%", 100*float64(d.Attempts.Proxy)/float64(d.Attempts.Paid))
+	}
+	d.CareShare = "—"
+	if d.Attempts.Payers > 0 {
+		d.CareShare = fmt.Sprintf("%.1f%%", 100*float64(d.Attempts.CarePayers)/float64(d.Attempts.Payers))
 	}
 	if d.Tickets, err = h.Tickets.Stats(ctx, p.From, p.To); err != nil {
 		h.pageError(w, r, c, err)

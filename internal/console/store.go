@@ -63,7 +63,10 @@ type CollectionRow struct {
 type Attempts struct {
 	Created, Paid int
 	Proxy         int
-	Handling      []ChannelHandling
+	// Payers is how many people paid, CarePayers how many of them use care
+	// mode (关怀模式, seed §7).
+	Payers, CarePayers int
+	Handling           []ChannelHandling
 }
 
 // ChannelHandling is how long people took, on average, from starting a

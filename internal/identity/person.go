@@ -123,3 +123,13 @@ func ValidateIDNumber(id string) (string, error) {
 	}
 	return id, nil
 }
+
+// DisplayPrefs are how a person likes the pages: care mode (关怀模式), its
+// voice, and the language. Kept with the person so a family member who
+// turns care mode on for a parent on one phone turns it on wherever the
+// parent signs in; the console counts how many use care mode.
+type DisplayPrefs struct {
+	Care  bool
+	Voice bool
+	Lang  string // "", "zh-CN" or "en"
+}

@@ -488,6 +488,12 @@ func (s consoleStore) PaymentAttempts(ctx context.Context, from, to time.Time) (
 	if err != nil {
 		return a, translate(err)
 	}
+	err = s.d.reader().db.QueryRowContext(ctx, `SELECT count(DISTINCT o.payer_id), count(DISTINCT CASE WHEN p.care THEN o.payer_id END)
+		FROM orders o LEFT JOIN display_prefs p ON p.person_id = o.payer_id
+		WHERE o.created_at >= ? AND o.created_at < ? AND o.paid_at IS NOT NULL`, ms(from), ms(to)).Scan(&a.Payers, &a.CarePayers)
+	if err != nil {
+		return a, translate(err)
+	}
 	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT channel, count(*), CAST(avg(paid_at - created_at) / 1000 AS INTEGER) FROM orders
 		WHERE created_at >= ? AND created_at < ? AND paid_at IS NOT NULL GROUP BY channel ORDER BY channel`, ms(from), ms(to))
 	a.Handling, err = collect(rows, err, func(r scanner) (console.ChannelHandling, error) {

@@ -131,6 +131,23 @@ func testWeChatBinding(t *testing.T, open Opener) {
 	}
 }
 
+// testDisplayPrefs: none until chosen; the latest choice wins.
+func testDisplayPrefs(t *testing.T, open Opener) {
+	e := open(t)
+	seedPersons(t, e, 1)
+	ctx := t.Context()
+	if _, ok, err := e.DisplayPrefs(ctx, "P0001"); err != nil || ok {
+		t.Fatalf("before any choice: ok %v, %v", ok, err)
+	}
+	for _, want := range []identity.DisplayPrefs{{Care: true, Voice: true, Lang: "zh-CN"}, {Care: false, Voice: false, Lang: ""}} {
+		must(t, e.SetDisplayPrefs(ctx, "P0001", want, t0))
+		got, ok, err := e.DisplayPrefs(ctx, "P0001")
+		if err != nil || !ok || got != want {
+			t.Fatalf("DisplayPrefs = %+v, %v, %v; want %+v", got, ok, err, want)
+		}
+	}
+}
+
 func testEnrolments(t *testing.T, open Opener) {
 	t.Run("Upsert", func(t *testing.T) {
 		e := open(t)

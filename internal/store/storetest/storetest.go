@@ -40,6 +40,8 @@ type Engine interface {
 	Notices() notice.Store
 	// PolicyPacks adapts the engine to policyadmin.Store.
 	PolicyPacks() policyadmin.Store
+	DisplayPrefs(ctx context.Context, personID string) (identity.DisplayPrefs, bool, error)
+	SetDisplayPrefs(ctx context.Context, personID string, p identity.DisplayPrefs, at time.Time) error
 	CountPersons(ctx context.Context) (int, error)
 	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
 	PendingJobs(ctx context.Context) (map[string]int, error)
@@ -70,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 	}{
 		{"Persons", testPersons},
 		{"WeChatBinding", testWeChatBinding},
+		{"DisplayPrefs", testDisplayPrefs},
 		{"Enrolments", testEnrolments},
 		{"SMSCodes", testSMSCodes},
 		{"Sessions", testSessions},
