@@ -155,7 +155,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
 	})
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile} {
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile, payment.JobPostingCheck} {
 		a.runner.Handle(k, a.Payments.RunJob)
 	}
 	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/shebao-project/shebao/internal/payment"
 )
@@ -46,6 +47,34 @@ func (c *Client) Post(ctx context.Context, p payment.CorePosting) (string, error
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.Ref == "" {
 		return "", fmt.Errorf("coresys: post %s: bad answer %q", p.PostingID, raw)
+	}
+	return out.Ref, nil
+}
+
+// Lookup implements payment.Core: GET …/v1/postings/{id}.
+func (c *Client) Lookup(ctx context.Context, postingID string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/v1/postings/"+url.PathEscape(postingID), nil)
+	if err != nil {
+		return "", fmt.Errorf("coresys: request: %w", err)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("coresys: look up %s: %w", postingID, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return "", fmt.Errorf("coresys: look up %s: %w", postingID, payment.ErrPostingNotFound)
+	default:
+		return "", fmt.Errorf("coresys: look up %s: status %d: %s", postingID, resp.StatusCode, bytes.TrimSpace(raw))
+	}
+	var out struct {
+		Ref string `json:"ref"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || out.Ref == "" {
+		return "", fmt.Errorf("coresys: look up %s: bad answer %q", postingID, raw)
 	}
 	return out.Ref, nil
 }

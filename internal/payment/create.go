@@ -23,6 +23,9 @@ const (
 	JobPost   = "payment.post"   // post a paid order to the core system
 	JobExpire = "payment.expire" // close an order nobody paid
 	JobQuery  = "payment.query"  // ask the provider, in case a notification was lost
+	// JobPostingCheck asks the core system again about a posting it could
+	// not account for after 72 hours (the order is held meanwhile).
+	JobPostingCheck = "payment.posting_check"
 )
 
 // maxBillsPerOrder keeps one payment within what a person can check at a glance

@@ -8,8 +8,10 @@ import (
 )
 
 // TestPostingDeadline: the agency's core system unreachable for 71 hours is
-// retried and recovers by itself; for 73 hours it ends in a refund by the
-// original route (seed §4), never an endless retry.
+// retried and recovers by itself; for 73 hours the order is held (nobody
+// can tell whether an earlier attempt was accepted), and once the core
+// system answers that it has no posting it ends in a refund by the original
+// route (seed §4), never an endless retry.
 func TestPostingDeadline(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -20,7 +22,7 @@ func TestPostingDeadline(t *testing.T) {
 		{"down 71 hours: credited when it comes back", 71 * time.Hour,
 			[]payment.State{payment.Created, payment.AwaitingPayment, payment.Paid, payment.Posting, payment.Credited}, true},
 		{"down 73 hours: refunded", 73 * time.Hour,
-			[]payment.State{payment.Created, payment.AwaitingPayment, payment.Paid, payment.Posting, payment.Refunding, payment.Refunded}, false},
+			[]payment.State{payment.Created, payment.AwaitingPayment, payment.Paid, payment.Posting, payment.Held, payment.Refunding, payment.Refunded}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

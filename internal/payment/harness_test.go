@@ -263,7 +263,7 @@ func newHarness(t testing.TB, opts ...func(*payment.Deps)) *harness {
 		o(&deps)
 	}
 	h.svc = payment.NewService(deps)
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire} {
+	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobPostingCheck} {
 		h.runner.Handle(k, h.svc.RunJob)
 	}
 	// Deliveries start only now that svc is set; cleanup stops them first.

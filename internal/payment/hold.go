@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -64,6 +65,9 @@ func (s *Service) ReleaseHold(ctx context.Context, orderID, by, reason string) (
 // RefundHold gives a held order's money back. Idempotent likewise; a
 // released one cannot be refunded.
 func (s *Service) RefundHold(ctx context.Context, orderID, by, reason string) (Order, error) {
+	if err := s.checkNotPosted(ctx, orderID); err != nil {
+		return Order{}, err
+	}
 	return s.decideHold(ctx, orderID, func(tx Tx, o *Order) error {
 		return s.startRefundTx(ctx, tx, o, fmt.Sprintf("hold refunded by %s: %s", by, reason))
 	}, Refunding, Refunded)
@@ -111,4 +115,30 @@ func (s *Service) holdExpire(ctx context.Context, orderID string) error {
 		_, err = s.RefundHold(ctx, orderID, "system", "hold expired")
 	}
 	return err
+}
+
+var errPostedHold = apperr.New(apperr.Conflict, "posted_in_core",
+	"核心系统已有这笔缴费的入账记录，不能退款；请放行，订单将按入账处理。",
+	"The core system has this payment's posting: it cannot be refunded. Release the hold and the order will be credited.")
+
+var errCoreUnverified = apperr.New(apperr.Unavailable, "core_unverified",
+	"暂时无法向核心系统确认这笔缴费是否已入账，不能退款；请稍后再试。",
+	"The core system cannot confirm yet whether it has this payment's posting, so it cannot be refunded now; try again later.")
+
+// checkNotPosted refuses to refund a hold whose posting the core system
+// may have (it was held because the core system could not say): refunding
+// then would credit the fund and return the money as well.
+func (s *Service) checkNotPosted(ctx context.Context, orderID string) error {
+	o, err := s.store.OrderByID(ctx, orderID)
+	if err != nil || o.State != Held || !strings.HasPrefix(o.HoldReason, holdCoreUnknown) {
+		return nil // decideHold reports a missing or settled order as before
+	}
+	switch _, err := s.core.Lookup(ctx, orderID); {
+	case err == nil:
+		return errPostedHold
+	case errors.Is(err, ErrPostingNotFound):
+		return nil
+	default:
+		return errCoreUnverified.Wrap(err)
+	}
 }

@@ -164,7 +164,13 @@ var (
 // contribution becomes a credited one. Post must be idempotent by PostingID.
 type Core interface {
 	Post(ctx context.Context, p CorePosting) (ref string, err error)
+	// Lookup asks whether the core system has a posting (by PostingID) and
+	// returns its reference; ErrPostingNotFound when it has none.
+	Lookup(ctx context.Context, postingID string) (ref string, err error)
 }
+
+// ErrPostingNotFound is the core system's word that it has no such posting.
+var ErrPostingNotFound = errors.New("payment: core system has no such posting")
 
 // CorePosting is one order's contributions as the core system receives them.
 type CorePosting struct {

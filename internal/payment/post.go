@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/billing"
@@ -28,6 +29,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.holdExpire(ctx, j.Ref)
 	case JobReconcile:
 		return s.reconcileJob(ctx, j.Ref)
+	case JobPostingCheck:
+		return s.postingCheck(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }
@@ -63,19 +66,79 @@ func (s *Service) post(ctx context.Context, id string) error {
 	ref, err := s.core.Post(ctx, posting)
 	if err != nil {
 		if s.now().Sub(o.PaidAt) >= postingDeadline {
-			// Seed §4: posting that keeps failing is retried for 72 hours,
-			// then the money goes back by the original route.
-			s.log.ErrorContext(ctx, "posting gave up; refunding", "order", id, "err", err)
-			return s.change(ctx, id, func(tx Tx, cur *Order) error {
-				if cur.State != Posting {
-					return nil
-				}
-				return s.startRefundTx(ctx, tx, cur, "not accepted by the core system within 72 hours")
-			})
+			return s.giveUpPosting(ctx, id, err)
 		}
 		return fmt.Errorf("payment: core posting of %s: %w", id, err)
 	}
 	return s.credit(ctx, id, ref)
+}
+
+// giveUpPosting ends 72 hours of failed posting (seed §4: then the money
+// goes back by the original route). But an earlier attempt may have been
+// accepted with its answer lost: refunding then would leave the
+// contribution credited in the core system and the money returned too. So
+// the core system is asked first: accepted means credit; known not to have
+// it means refund; no answer means an operator decides, with the money
+// held.
+func (s *Service) giveUpPosting(ctx context.Context, id string, postErr error) error {
+	ref, err := s.core.Lookup(ctx, id)
+	switch {
+	case err == nil:
+		s.log.WarnContext(ctx, "posting accepted earlier, its answer lost; crediting", "order", id, "ref", ref)
+		return s.credit(ctx, id, ref)
+	case errors.Is(err, ErrPostingNotFound):
+		s.log.ErrorContext(ctx, "posting gave up; refunding", "order", id, "err", postErr)
+		return s.change(ctx, id, func(tx Tx, cur *Order) error {
+			if cur.State != Posting {
+				return nil
+			}
+			return s.startRefundTx(ctx, tx, cur, "not accepted by the core system within 72 hours")
+		})
+	}
+	s.log.ErrorContext(ctx, "posting gave up and the core system cannot say whether it has it; holding", "order", id, "err", err)
+	return s.change(ctx, id, func(tx Tx, cur *Order) error {
+		if cur.State != Posting {
+			return nil
+		}
+		cur.HoldReason = holdCoreUnknown + ": check whether it has posting " + id + ", then release (it has) or refund (it has not)"
+		cur.HoldUntil = time.Time{}
+		if err := s.transition(ctx, tx, cur, Held, cur.HoldReason); err != nil {
+			return err
+		}
+		return tx.EnqueueJob(ctx, jobs.Job{Kind: JobPostingCheck, Ref: id, RunAt: s.now().Add(postingCheckEvery)})
+	})
+}
+
+// holdCoreUnknown starts the reason of a hold for a posting whose fate the
+// core system could not tell; postingCheck settles such holds by itself
+// once it can, unless an operator decided first.
+const holdCoreUnknown = "core system unreachable for 72 hours"
+
+// postingCheckEvery is how often such a hold asks the core system again.
+const postingCheckEvery = time.Hour
+
+// postingCheck asks the core system again about a held posting: it has it
+// → credit (the posting is idempotent, so posting again returns its
+// reference); it has not → refund, as after 72 hours of refusals; still no
+// answer → ask again later. An operator's decision in between wins.
+func (s *Service) postingCheck(ctx context.Context, id string) error {
+	o, err := s.store.OrderByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("payment: posting check %s: %w", id, err)
+	}
+	if o.State != Held || !strings.HasPrefix(o.HoldReason, holdCoreUnknown) {
+		return nil
+	}
+	_, err = s.core.Lookup(ctx, id)
+	switch {
+	case err == nil:
+		_, err = s.ReleaseHold(ctx, id, "system", "the core system has the posting")
+		return err
+	case errors.Is(err, ErrPostingNotFound):
+		_, err = s.RefundHold(ctx, id, "system", "the core system confirms it has no posting")
+		return err
+	}
+	return jobs.RetryAt{At: s.now().Add(postingCheckEvery)}
 }
 
 func (s *Service) corePosting(ctx context.Context, o Order) (CorePosting, error) {

@@ -138,16 +138,31 @@ func (s *Service) checkRefundRow(ctx context.Context, channel, date string, r Bi
 	return nil
 }
 
-// reconcileJob runs a day's reconciliation and schedules the next day's.
+// reconcileJob runs a day's reconciliation and schedules the next day's:
+// the day after this one, not "yesterday" seen from now, so a
+// reconciliation that ran late (the process down, the bill failing for a
+// day) catches up day by day instead of skipping the days between.
 func (s *Service) reconcileJob(ctx context.Context, ref string) error {
 	channel, date, ok := strings.Cut(ref, "@")
 	if !ok {
 		return fmt.Errorf("payment: reconcile ref %q", ref)
 	}
+	day, err := time.ParseInLocation("2006-01-02", date, beijing)
+	if err != nil {
+		return fmt.Errorf("payment: reconcile ref %q: %w", ref, err)
+	}
 	if _, err := s.Reconcile(ctx, channel, date); err != nil {
 		return err
 	}
-	return s.ScheduleReconciliation(ctx)
+	next := day.AddDate(0, 0, 1)
+	// Day D's bill is ready by 10:00 on D+1.
+	run := time.Date(next.Year(), next.Month(), next.Day()+1, 10, 30, 0, 0, beijing)
+	if now := s.now(); run.Before(now) {
+		run = now
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		return tx.EnqueueJobOnce(ctx, jobs.Job{Kind: JobReconcile, Ref: channel + "@" + next.Format("2006-01-02"), RunAt: run})
+	})
 }
 
 // ScheduleReconciliation enqueues the next reconciliation of each channel:

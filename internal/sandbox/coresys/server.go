@@ -22,7 +22,7 @@ type Posting struct {
 
 // Faults make the core system misbehave on purpose.
 type Faults struct {
-	Down     bool `json:"down"`      // every posting answers 503
+	Down     bool `json:"down"`      // every posting and lookup answers 503
 	FailNext int  `json:"fail_next"` // the next N postings answer 503
 }
 
@@ -83,7 +83,12 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p, ok := s.postings[r.PathValue("id")]
+	down := s.faults.Down
 	s.mu.Unlock()
+	if down {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": "UNAVAILABLE", "message": "core system down"})
+		return
+	}
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "NOT_FOUND", "message": "no such posting"})
 		return
