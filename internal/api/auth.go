@@ -93,39 +93,13 @@ func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	wechat := req.Method == identity.MethodWeChatOAuth || req.Method == identity.MethodWeChatMiniProgram
-	if req.BindTicket != "" {
-		// Check before the real-name step, so a stale ticket does not use
-		// up an SMS code or a face check.
-		if _, _, err := h.Identity.CheckBindTicket(req.BindTicket); err != nil || wechat {
-			if err == nil {
-				err = apperr.New(apperr.Invalid, "bind_ticket_invalid",
-					"绑定微信须配合实名认证方式（短信验证码、电子社保卡密码或人脸识别）。",
-					"A WeChat link is made with a real-name sign-in (sms, ecard_password or face).").WithField("method")
-			}
-			h.writeError(w, r, err)
-			return
-		}
+	// A bind ticket is checked before the real-name step, so a stale one
+	// does not use up an SMS code or a face check.
+	if err := h.checkBindTicket(req); err != nil {
+		h.writeError(w, r, err)
+		return
 	}
-	var token string
-	var p *identity.Person
-	var err error
-	switch req.Method {
-	case identity.MethodWeChatOAuth, identity.MethodWeChatMiniProgram:
-		token, p, err = h.Identity.LoginWeChat(r.Context(), req.Method, req.Code)
-	case "sms":
-		token, p, err = h.Identity.LoginSMS(r.Context(), req.Phone, req.Code)
-	case "ecard_password":
-		token, p, err = h.Identity.LoginPIN(r.Context(), req.IDNumber, req.PIN)
-	case "face":
-		token, p, err = h.Identity.LoginFace(r.Context(), req.SessionID)
-	default:
-		e := apperr.New(apperr.Invalid, "auth_method_unsupported",
-			"不支持该认证方式，请选择短信验证码、电子社保卡密码、人脸识别或微信登录。",
-			"This authentication method is not supported; use sms, ecard_password, face, wechat_oauth or wechat_miniprogram.").WithField("method")
-		e.Allowed = authMethods
-		err = e
-	}
+	token, p, err := h.signIn(r, req)
 	var nb *identity.NotBoundError
 	if errors.As(err, &nb) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"error": errorFields{Code: nb.Face.Code, Message: nb.Face.Message, MessageEn: nb.Face.MessageEn},
@@ -150,6 +124,42 @@ func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "token_type": "Bearer", "expires_in_seconds": 1800, "person": body})
+}
+
+// checkBindTicket refuses a bind ticket that is not valid, or that comes
+// with a WeChat sign-in (only a real-name method may link a WeChat user).
+func (h *handler) checkBindTicket(req sessionRequest) error {
+	if req.BindTicket == "" {
+		return nil
+	}
+	if _, _, err := h.Identity.CheckBindTicket(req.BindTicket); err != nil {
+		return err
+	}
+	if identity.AppOf(req.Method) != "" {
+		return apperr.New(apperr.Invalid, "bind_ticket_invalid",
+			"绑定微信须配合实名认证方式（短信验证码、电子社保卡密码或人脸识别）。",
+			"A WeChat link is made with a real-name sign-in (sms, ecard_password or face).").WithField("method")
+	}
+	return nil
+}
+
+// signIn runs the sign-in method the request names.
+func (h *handler) signIn(r *http.Request, req sessionRequest) (string, *identity.Person, error) {
+	switch req.Method {
+	case identity.MethodWeChatOAuth, identity.MethodWeChatMiniProgram:
+		return h.Identity.LoginWeChat(r.Context(), req.Method, req.Code)
+	case "sms":
+		return h.Identity.LoginSMS(r.Context(), req.Phone, req.Code)
+	case "ecard_password":
+		return h.Identity.LoginPIN(r.Context(), req.IDNumber, req.PIN)
+	case "face":
+		return h.Identity.LoginFace(r.Context(), req.SessionID)
+	}
+	e := apperr.New(apperr.Invalid, "auth_method_unsupported",
+		"不支持该认证方式，请选择短信验证码、电子社保卡密码、人脸识别或微信登录。",
+		"This authentication method is not supported; use sms, ecard_password, face, wechat_oauth or wechat_miniprogram.").WithField("method")
+	e.Allowed = authMethods
+	return "", nil, e
 }
 
 func (h *handler) deleteSession(w http.ResponseWriter, r *http.Request, _ *identity.Person) {

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+
 	"github.com/shebao-project/shebao/internal/api"
 	"github.com/shebao-project/shebao/internal/auditlog"
 	"github.com/shebao-project/shebao/internal/billing"
@@ -104,23 +106,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if a.db, err = openEngine(ctx, a.cfg.DB, a.cfg.DataDir); err != nil {
 		return err
 	}
-	key, err := pii.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "pii.key"), o.Random)
+	k, err := a.loadKeys(o)
 	if err != nil {
 		return err
 	}
-	sealer, err := pii.NewSealer(key, o.Random)
-	if err != nil {
-		return err
-	}
-	sm2Key, err := voucher.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "agency-sm2.pem"), o.Random)
-	if err != nil {
-		return err
-	}
-	noteKey, err := evidence.LoadOrCreateNoteKey(filepath.Join(a.cfg.DataDir, "keys", evidenceKeyFile), evidenceOrigin(a.publicURL), o.Random)
-	if err != nil {
-		return err
-	}
-	if a.Evidence, err = evidence.New(evidence.Deps{Store: a.db.Evidence(), NoteKey: noteKey, SM2Key: sm2Key,
+	if a.Evidence, err = evidence.New(evidence.Deps{Store: a.db.Evidence(), NoteKey: k.note, SM2Key: k.sm2,
 		Now: o.Now, Random: o.Random, Log: a.log}); err != nil {
 		return err
 	}
@@ -134,36 +124,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.wechat = a.outside.wechatApp(o.Now)
 	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db,
-		Sealer: sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.oa, a.wechat.mp}, Now: o.Now, Random: o.Random, Log: a.log})
+		Sealer: k.sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.oa, a.wechat.mp}, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
 	if a.cfg.JobLease > 0 {
 		a.runner.SetLease(a.cfg.JobLease)
 	}
-	provider, err := a.outside.provider(ctx, a.publicURL)
-	if err != nil {
+	if err := a.buildPayments(ctx, o, k); err != nil {
 		return err
 	}
-	cardAccount, err := a.outside.sscProvider(a.publicURL, o.Random)
-	if err != nil {
-		return err
-	}
-	a.Payments = payment.NewService(payment.Deps{
-		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount,
-			"wechatpay_native": wechatpay.NewNative(provider, a.publicURL+"/api/v1/payments/wechatpay_native/notify")},
-		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
-		Signer: voucher.NewSigner(sm2Key), Agency: demoAgency, InsuranceName: insuranceName,
-		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
-	})
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobReconcile, payment.JobPostingCheck} {
-		a.runner.Handle(k, a.Payments.RunJob)
-	}
-	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},
-		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.mp}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
-	for _, k := range []string{notice.JobPaymentResult, notice.JobHold, notice.JobRefund, notice.JobReminders, notice.JobReminder, notice.JobLapse, notice.JobUnpaid} {
-		a.runner.Handle(k, a.Notices.RunJob)
-	}
-	a.Operators = operator.NewService(operator.Deps{Store: a.db.OperatorStore(), Sealer: sealer, Now: o.Now, Random: o.Random, Log: a.log})
+	a.Operators = operator.NewService(operator.Deps{Store: a.db.OperatorStore(), Sealer: k.sealer, Now: o.Now, Random: o.Random, Log: a.log})
 	// Packs published from the console replace or follow the release's:
 	// swap them into the engine every service already holds, before
 	// anything is priced.
@@ -179,14 +149,77 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if _, err := a.Tickets.SeedFAQ(ctx); err != nil {
 		return fmt.Errorf("app: faq: %w", err)
 	}
+	if err := a.seedDemo(ctx); err != nil {
+		return fmt.Errorf("app: demo data: %w", err)
+	}
+	if err := a.schedule(ctx, o); err != nil {
+		return err
+	}
+	a.handler = a.routes()
+	return nil
+}
+
+// keys are the platform's own keys, under <data>/keys, created on first
+// start.
+type keys struct {
+	sealer *pii.Sealer     // SM4 sealing and blind indexes of personal data
+	sm2    *sm2.PrivateKey // the agency's voucher signing key
+	note   string          // the evidence log's signed-note key
+}
+
+func (a *App) loadKeys(o Options) (keys, error) {
+	var k keys
+	key, err := pii.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "pii.key"), o.Random)
+	if err != nil {
+		return k, err
+	}
+	if k.sealer, err = pii.NewSealer(key, o.Random); err != nil {
+		return k, err
+	}
+	if k.sm2, err = voucher.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "agency-sm2.pem"), o.Random); err != nil {
+		return k, err
+	}
+	k.note, err = evidence.LoadOrCreateNoteKey(filepath.Join(a.cfg.DataDir, "keys", evidenceKeyFile), evidenceOrigin(a.publicURL), o.Random)
+	return k, err
+}
+
+// buildPayments wires the payment channels, the payment service and the
+// messages that tell payers about their orders.
+func (a *App) buildPayments(ctx context.Context, o Options, k keys) error {
+	provider, err := a.outside.provider(ctx, a.publicURL)
+	if err != nil {
+		return err
+	}
+	cardAccount, err := a.outside.sscProvider(a.publicURL, o.Random)
+	if err != nil {
+		return err
+	}
+	a.Payments = payment.NewService(payment.Deps{
+		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount,
+			"wechatpay_native": wechatpay.NewNative(provider, a.publicURL+"/api/v1/payments/wechatpay_native/notify")},
+		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
+		Signer: voucher.NewSigner(k.sm2), Agency: demoAgency, InsuranceName: insuranceName,
+		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
+	})
+	for _, kind := range payment.JobKinds() {
+		a.runner.Handle(kind, a.Payments.RunJob)
+	}
+	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},
+		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.mp}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
+	for _, kind := range notice.JobKinds() {
+		a.runner.Handle(kind, a.Notices.RunJob)
+	}
+	return nil
+}
+
+// schedule enqueues the self-renewing background work once: evidence
+// checkpoints, the reminder sweep and the daily reconciliation.
+func (a *App) schedule(ctx context.Context, o Options) error {
 	a.runner.Handle(evidence.JobCheckpoint, a.Evidence.CheckpointJob(time.Minute))
 	if err := a.db.Payments().InTx(ctx, func(tx payment.Tx) error {
 		return tx.EnqueueJobOnce(ctx, jobs.Job{Kind: evidence.JobCheckpoint, Ref: evidence.JobCheckpointRef, RunAt: o.Now()})
 	}); err != nil {
 		return fmt.Errorf("app: schedule checkpoints: %w", err)
-	}
-	if err := a.seedDemo(ctx); err != nil {
-		return fmt.Errorf("app: demo data: %w", err)
 	}
 	if err := a.Notices.ScheduleReminders(ctx); err != nil {
 		return fmt.Errorf("app: schedule reminders: %w", err)
@@ -194,7 +227,6 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.Payments.ScheduleReconciliation(ctx); err != nil {
 		return fmt.Errorf("app: schedule reconciliation: %w", err)
 	}
-	a.handler = a.routes()
 	return nil
 }
 

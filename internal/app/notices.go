@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/payment"
-	"github.com/shebao-project/shebao/internal/web"
 	"github.com/shebao-project/shebao/internal/wechat"
 )
 
@@ -44,19 +41,4 @@ func (s subscribeSender) SendSubscribeMessage(ctx context.Context, openID, templ
 		return fmt.Errorf("%w: %w", notice.ErrBadMessage, err)
 	}
 	return err
-}
-
-// webPrefs adapts the store's display preferences to web.PrefStore.
-type webPrefs struct {
-	db  engine
-	now func() time.Time
-}
-
-func (p webPrefs) Preferences(ctx context.Context, personID string) (web.Prefs, bool, error) {
-	d, ok, err := p.db.DisplayPrefs(ctx, personID)
-	return web.Prefs{Care: d.Care, Voice: d.Voice, Lang: d.Lang}, ok, err
-}
-
-func (p webPrefs) SetPreferences(ctx context.Context, personID string, w web.Prefs) error {
-	return p.db.SetDisplayPrefs(ctx, personID, identity.DisplayPrefs{Care: w.Care, Voice: w.Voice, Lang: w.Lang}, p.now())
 }

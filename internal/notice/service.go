@@ -74,6 +74,11 @@ func NewService(d Deps) *Service {
 
 // RunJob runs the notice jobs (register it for every Job* kind). A
 // returned error makes the runner try again later.
+// JobKinds are the job kinds RunJob handles: register each with the runner.
+func JobKinds() []string {
+	return []string{JobPaymentResult, JobHold, JobRefund, JobReminders, JobReminder, JobLapse, JobUnpaid}
+}
+
 func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 	switch j.Kind {
 	case JobPaymentResult:

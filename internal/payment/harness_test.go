@@ -263,8 +263,10 @@ func newHarness(t testing.TB, opts ...func(*payment.Deps)) *harness {
 		o(&deps)
 	}
 	h.svc = payment.NewService(deps)
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire, payment.JobPostingCheck} {
-		h.runner.Handle(k, h.svc.RunJob)
+	for _, k := range payment.JobKinds() {
+		if k != payment.JobReconcile { // tests reconcile by calling Reconcile
+			h.runner.Handle(k, h.svc.RunJob)
+		}
 	}
 	// Deliveries start only now that svc is set; cleanup stops them first.
 	done := make(chan struct{})

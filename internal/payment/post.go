@@ -15,6 +15,13 @@ import (
 
 // RunJob dispatches the payment service's durable jobs; register it with
 // the job runner for JobPost, JobExpire and JobQuery.
+// JobKinds are the job kinds RunJob handles: register each with the
+// runner (the payer's notice jobs, JobNotice*, belong to the notice
+// service).
+func JobKinds() []string {
+	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck}
+}
+
 func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 	switch j.Kind {
 	case JobPost:

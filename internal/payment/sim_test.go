@@ -265,9 +265,8 @@ func newSim(t testing.TB, seed uint64, verbose bool) *sim {
 		Now: s.clock.Now, Random: newSimRandom(seed), Log: log, Notify: true,
 	})
 	s.runner = jobs.NewRunner(s.db, s.clock.Now, quiet)
-	for _, k := range []string{payment.JobPost, payment.JobExpire, payment.JobQuery, payment.JobRefund, payment.JobHoldExpire,
-		payment.JobReconcile, payment.JobPostingCheck, payment.JobNoticePaid, payment.JobNoticeHold, payment.JobNoticeRefund,
-		payment.JobNoticeUnpaid} {
+	for _, k := range append(payment.JobKinds(), payment.JobNoticePaid, payment.JobNoticeHold, payment.JobNoticeRefund,
+		payment.JobNoticeUnpaid) {
 		s.runner.Handle(k, s.runJob)
 	}
 	s.h = &harness{ctx: s.ctx, clock: s.clock, db: s.db, ids: ids}
