@@ -28,6 +28,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/app"
 	"github.com/shebao-project/shebao/internal/config"
+	"github.com/shebao-project/shebao/internal/sandbox/sms"
 )
 
 var e2eLogLevel = flag.String("e2e.loglevel", "warn", "level of the booted servers' logs shown through t.Log")
@@ -404,17 +405,11 @@ type (
 func (e *env) smsCode(t *testing.T, phone string) string {
 	t.Helper()
 	var out struct {
-		Messages []struct {
-			Code string `json:"code"`
-		} `json:"messages"`
+		Messages []sms.Message `json:"messages"`
 	}
 	e.raw(t, http.MethodGet, "/sandbox/sms?phone="+url.QueryEscape(phone), nil, nil).want(t, http.StatusOK).json(t, &out)
-	// The newest message with a code: payment results and reminders go
-	// to the same phone.
-	for i := len(out.Messages) - 1; i >= 0; i-- {
-		if c := out.Messages[i].Code; c != "" {
-			return c
-		}
+	if c := sms.NewestCode(out.Messages); c != "" {
+		return c
 	}
 	t.Fatalf("no SMS code in the outbox for %s", phone)
 	return ""

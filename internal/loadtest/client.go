@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/shebao-project/shebao/internal/sandbox/sms"
 )
 
 // client speaks the public API and the demo sandboxes, as a citizen's app would.
@@ -93,17 +95,12 @@ func (c *client) citizen(ctx context.Context, phone string, rec *recorder) bool 
 		return c.do(ctx, "POST", "/api/v1/auth/sms-codes", "", nil, map[string]string{"phone": phone}, nil)
 	}) && step("login", func() error {
 		var box struct {
-			Messages []struct {
-				Code string `json:"code"`
-			} `json:"messages"`
+			Messages []sms.Message `json:"messages"`
 		}
 		if err := c.doURL(ctx, "GET", c.sandbox+"/sandbox/sms?phone="+url.QueryEscape(phone), "", nil, nil, &box); err != nil {
 			return fmt.Errorf("no code: %v", err)
 		}
-		code := "" // the newest message with a code: payment results go to the same phone
-		for i := len(box.Messages) - 1; i >= 0 && code == ""; i-- {
-			code = box.Messages[i].Code
-		}
+		code := sms.NewestCode(box.Messages)
 		if code == "" {
 			return fmt.Errorf("no code in the outbox for %s", phone)
 		}

@@ -84,6 +84,17 @@ func (o *Outbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // firstDigits returns the first run of exactly n digits in text.
+// NewestCode is the code of the newest message that carries one: payment
+// results and reminders go to the same phone as verification codes.
+func NewestCode(msgs []Message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Code != "" {
+			return msgs[i].Code
+		}
+	}
+	return ""
+}
+
 // codeIn is the verification code of a code message ("验证码" followed by
 // six digits); other messages (payment results, reminders) have none.
 func codeIn(text string) string {

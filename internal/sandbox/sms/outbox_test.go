@@ -42,3 +42,19 @@ func TestClientToOutbox(t *testing.T) {
 		t.Fatalf("outbox holds %+v", m)
 	}
 }
+
+func TestNewestCode(t *testing.T) {
+	for _, tt := range []struct {
+		msgs []Message
+		want string
+	}{
+		{nil, ""},
+		{[]Message{{Code: "111111"}, {Code: "222222"}}, "222222"},
+		{[]Message{{Code: "111111"}, {Text: "【社保缴费】您的订单已缴费成功"}}, "111111"},
+		{[]Message{{Text: "reminder"}}, ""},
+	} {
+		if got := NewestCode(tt.msgs); got != tt.want {
+			t.Errorf("NewestCode(%+v) = %q, want %q", tt.msgs, got, tt.want)
+		}
+	}
+}

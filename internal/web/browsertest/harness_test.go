@@ -26,6 +26,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/app"
 	"github.com/shebao-project/shebao/internal/config"
+	"github.com/shebao-project/shebao/internal/sandbox/sms"
 )
 
 //go:embed testdata/axe-core/axe.min.js
@@ -109,18 +110,13 @@ func (s *server) smsCode(t *testing.T, phone string) string {
 	}
 	defer res.Body.Close()
 	var out struct {
-		Messages []struct {
-			Code string `json:"code"`
-		} `json:"messages"`
+		Messages []sms.Message `json:"messages"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
 		t.Fatalf("SMS outbox for %s: %v", phone, err)
 	}
-	// The newest message with a code: payment results go to the same phone.
-	for i := len(out.Messages) - 1; i >= 0; i-- {
-		if c := out.Messages[i].Code; c != "" {
-			return c
-		}
+	if c := sms.NewestCode(out.Messages); c != "" {
+		return c
 	}
 	t.Fatalf("no SMS code for %s in the outbox", phone)
 	return ""
