@@ -87,6 +87,7 @@ type Service struct {
 	sealer     *pii.Sealer
 	sms        SMSSender
 	wechat     WeChatLogin
+	national   NationalLogin
 	now        func() time.Time
 	random     io.Reader
 	log        *slog.Logger
@@ -107,14 +108,17 @@ type Deps struct {
 	SMS    SMSSender
 	// WeChat exchanges WeChat login codes; optional (nil: no WeChat sign-in).
 	WeChat WeChatLogin
-	Now    func() time.Time
-	Random io.Reader
-	Log    *slog.Logger
+	// National is the national government-service login's client;
+	// optional (nil: not offered).
+	National NationalLogin
+	Now      func() time.Time
+	Random   io.Reader
+	Log      *slog.Logger
 }
 
 // NewService wires an identity service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, grants: d.Grants, pins: d.PINs, face: d.Face, faces: d.Faces, sealer: d.Sealer, sms: d.SMS, wechat: d.WeChat, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
+	return &Service{store: d.Store, grants: d.Grants, pins: d.PINs, face: d.Face, faces: d.Faces, sealer: d.Sealer, sms: d.SMS, wechat: d.WeChat, national: d.National, now: d.Now, random: d.Random, log: d.Log, sessionTTL: defaultSessionTTL}
 }
 
 // SendSMSCode issues a 6-digit login code to phone. It answers the same way
