@@ -155,7 +155,8 @@ type Store interface {
 	// ArrearsSummary is PersonsWithArrears for one person.
 	ArrearsSummary(ctx context.Context, personID, before string) (DueSummary, error)
 	// RemindersOff tells whether the person asked for no reminders; false
-	// when they never chose.
+	// when they never chose. True too after the person asked for their
+	// data to be deleted, unless they chose again since.
 	RemindersOff(ctx context.Context, personID string) (bool, error)
 	// SetRemindersOff records the person's choice.
 	SetRemindersOff(ctx context.Context, personID string, off bool, at time.Time) error

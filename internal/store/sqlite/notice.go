@@ -2,13 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/notice"
-	"github.com/shebao-project/shebao/internal/store"
 )
 
 // Notices adapts the DB to notice.Store.
@@ -132,12 +130,14 @@ func (s noticeStore) ArrearsSummary(ctx context.Context, personID, before string
 		WHERE person_id = ? AND `+arrearsWhere, personID, personID, before))
 }
 
+// RemindersOff is also true after the person asked for their data to be
+// deleted (table deletion_requests, PIPL art. 47: processing restricted),
+// until they choose again: a choice made after the request is a new consent.
 func (s noticeStore) RemindersOff(ctx context.Context, personID string) (bool, error) {
 	var off bool
-	err := s.d.reader().db.QueryRowContext(ctx, `SELECT reminders_off FROM notice_prefs WHERE person_id = ?`, personID).Scan(&off)
-	if errors.Is(translate(err), store.ErrNotFound) {
-		return false, nil
-	}
+	err := s.d.reader().db.QueryRowContext(ctx, `SELECT COALESCE((SELECT reminders_off FROM notice_prefs WHERE person_id = ?), 0)
+		OR EXISTS (SELECT 1 FROM deletion_requests WHERE person_id = ?
+			AND requested_at >= COALESCE((SELECT updated_at FROM notice_prefs WHERE person_id = ?), 0))`, personID, personID, personID).Scan(&off)
 	return off, translate(err)
 }
 

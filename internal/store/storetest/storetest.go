@@ -40,6 +40,8 @@ type Engine interface {
 	Notices() notice.Store
 	// PolicyPacks adapts the engine to policyadmin.Store.
 	PolicyPacks() policyadmin.Store
+	// Deletions adapts the engine to identity.DeletionStore.
+	Deletions() identity.DeletionStore
 	DisplayPrefs(ctx context.Context, personID string) (identity.DisplayPrefs, bool, error)
 	SetDisplayPrefs(ctx context.Context, personID string, p identity.DisplayPrefs, at time.Time) error
 	CountPersons(ctx context.Context) (int, error)
@@ -88,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Notices", Notices},
 		{"PolicyPacks", PolicyPacks},
 		{"Transactions", testTransactions},
+		{"Deletion", testDeletion},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
