@@ -160,8 +160,11 @@ type Sealer interface {
 	Open(field pii.Field, sealed []byte) (string, error)
 }
 
-// fieldTOTP is the associated data binding a sealed secret to its column.
-const fieldTOTP pii.Field = "operator_totp"
+// FieldTOTP is the associated data binding a sealed secret to its column;
+// exported for the key rotation's reseal pass (internal/rekey).
+const FieldTOTP pii.Field = "operator_totp"
+
+const fieldTOTP = FieldTOTP
 
 // Policy holds the security settings, with the reasons for their defaults.
 type Policy struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/policyadmin"
+	"github.com/shebao-project/shebao/internal/rekey"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
 
@@ -30,6 +31,8 @@ type Engine interface {
 	billing.Store
 	billing.RunStore
 	jobs.Store
+	// rekey.Store pages through sealed columns for a key rotation.
+	rekey.Store
 	// Payments adapts the engine to payment.Store; its InTx hands out the
 	// payment.Tx every transactional write goes through.
 	Payments() payment.Store
@@ -90,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Notices", Notices},
 		{"PolicyPacks", PolicyPacks},
 		{"Transactions", testTransactions},
+		{"Rekey", Rekey},
 		{"Deletion", testDeletion},
 	}
 	for _, g := range groups {
