@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/apperr"
-	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -59,7 +58,7 @@ func (s *Service) StartFace(ctx context.Context, idNumber, returnURL string) (id
 	if err != nil {
 		return "", "", err
 	}
-	rec, err := s.grants.PersonByIDIndex(ctx, s.sealer.Index(pii.FieldIDNumber, num))
+	rec, err := s.personByIDNumber(ctx, num)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", "", apperr.New(apperr.NotFound, "person_not_found", "未找到以该证件参保的人员。", "No insured person has this ID number.").WithField("id_number")
 	} else if err != nil {

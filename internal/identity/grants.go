@@ -10,7 +10,6 @@ import (
 
 	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/auditlog"
-	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -87,7 +86,7 @@ func (s *Service) RequestGrant(ctx context.Context, proxy *Person, req GrantRequ
 	if prob != nil {
 		return nil, apperr.New(apperr.Invalid, "document_"+prob.Reason, prob.Message, prob.MessageEn).WithField("document_number")
 	}
-	rec, err := s.grants.PersonByIDIndex(ctx, s.sealer.Index(pii.FieldIDNumber, doc.Number))
+	rec, err := s.personByIDNumber(ctx, doc.Number)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.New(apperr.NotFound, "person_not_found", "未找到以该证件参保的人员，请核对证件号码。",
 			"No insured person has this document; check the number.").WithField("document_number")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -28,7 +27,7 @@ func (s *Service) Import(ctx context.Context, ip ImportPerson) (*Person, bool, e
 	}
 	created := false
 	var p *Person
-	rec, err := s.grants.PersonByIDIndex(ctx, s.sealer.Index(pii.FieldIDNumber, id))
+	rec, err := s.personByIDNumber(ctx, id)
 	switch {
 	case err == nil:
 		if p, err = s.open(rec); err != nil {

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/shebao-project/shebao/internal/apperr"
-	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -88,7 +87,7 @@ func (s *Service) LoginPIN(ctx context.Context, idNumber, pin string) (string, *
 	if err != nil {
 		return "", nil, err
 	}
-	rec, err := s.grants.PersonByIDIndex(ctx, s.sealer.Index(pii.FieldIDNumber, id))
+	rec, err := s.personByIDNumber(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil, errPIN
 	} else if err != nil {

@@ -36,20 +36,27 @@ func (s *Service) Register(ctx context.Context, np NewPerson) (*Person, error) {
 	if np.Type != Flexible && np.Type != Resident {
 		return nil, apperr.New(apperr.Invalid, "person_type_invalid", "参保人员类别不正确。", "Unknown person type.").WithField("person_type")
 	}
+	// One key for the seals and the indexes: a row's indexes always belong
+	// to the key that sealed it (internal/rekey relies on it).
+	k := s.sealer.Current()
 	rec := PersonRecord{
 		ID: np.ID, Region: np.Region, Type: np.Type,
-		IDIndex: s.sealer.Index(pii.FieldIDNumber, id), PhoneIndex: s.sealer.Index(pii.FieldPhone, np.Phone),
+		IDIndex: k.Index(pii.FieldIDNumber, id), PhoneIndex: k.Index(pii.FieldPhone, np.Phone),
 		NameMasked: pii.MaskName(np.Name), IDMasked: pii.MaskIDNumber(id), PhoneMasked: pii.MaskPhone(np.Phone),
 		OpenID: np.OpenID, MiniOpenID: np.MiniOpenID, CreatedAt: s.now(),
 	}
 	var errs [3]error
-	rec.NameSealed, errs[0] = s.sealer.Seal(pii.FieldName, np.Name)
-	rec.IDSealed, errs[1] = s.sealer.Seal(pii.FieldIDNumber, id)
-	rec.PhoneSealed, errs[2] = s.sealer.Seal(pii.FieldPhone, np.Phone)
+	rec.NameSealed, errs[0] = k.Seal(pii.FieldName, np.Name)
+	rec.IDSealed, errs[1] = k.Seal(pii.FieldIDNumber, id)
+	rec.PhoneSealed, errs[2] = k.Seal(pii.FieldPhone, np.Phone)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreatePerson(ctx, rec); errors.Is(err, store.ErrConflict) {
+	err = s.takenUnderOlderKey(ctx, k, id, np.Phone)
+	if err == nil {
+		err = s.store.CreatePerson(ctx, rec)
+	}
+	if errors.Is(err, store.ErrConflict) {
 		return nil, apperr.New(apperr.Conflict, "person_exists", "该证件号码或手机号已登记。", "A person with this ID number or phone is already registered.").Wrap(err)
 	} else if err != nil {
 		return nil, fmt.Errorf("identity: register: %w", err)

@@ -167,8 +167,7 @@ func (s *Service) LoginSMS(ctx context.Context, phone, code string) (string, *Pe
 	if err := s.checkSMS(ctx, phone, code); err != nil {
 		return "", nil, err
 	}
-	idx := s.sealer.Index(pii.FieldPhone, phone)
-	pr, err := s.store.PersonByPhoneIndex(ctx, idx)
+	pr, err := s.personByIndexes(ctx, pii.FieldPhone, phone, s.store.PersonByPhoneIndex)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil, apperr.New(apperr.NotFound, "person_not_found",
 			"该手机号未关联参保信息。请先到社保经办机构或电子社保卡完成参保登记，或拨打12333咨询。",

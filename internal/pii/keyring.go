@@ -78,6 +78,17 @@ func LoadKeyring(dir string, random io.Reader) (*Sealer, error) {
 	return s, nil
 }
 
+// OpenKeyring opens the keyring in dir like LoadKeyring but never creates a
+// key: for commands (import, key rotation) that must work with the keys the
+// servers have, never make one nobody else has.
+func OpenKeyring(dir string, random io.Reader) (*Sealer, error) {
+	s := &Sealer{random: random, dir: dir}
+	if err := s.reload(); err != nil {
+		return nil, fmt.Errorf("%w (start the platform once, or restore the keys directory, first)", err)
+	}
+	return s, nil
+}
+
 // refresh re-reads the keyring if its manifest was replaced since the last
 // load. It costs one stat, cheap next to the database call every seal or
 // lookup goes with.
