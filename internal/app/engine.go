@@ -39,6 +39,7 @@ type engine interface {
 	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
 	Payments() payment.Store
 	Grants() identity.GrantStore
+	Deletions() identity.DeletionStore
 	Evidence() evidence.Store
 	OperatorStore() operator.Store
 	TicketStore() ticket.Store

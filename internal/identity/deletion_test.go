@@ -15,7 +15,9 @@ func TestKeptAfterDeletion(t *testing.T) {
 	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	issued := time.Date(2026, 8, 31, 10, 0, 0, 0, time.UTC) // 18:00 CST, 31 August
 	all := map[voucher.Kind]time.Time{voucher.FiscalReceipt: issued, voucher.AcceptanceReceipt: issued, voucher.TransactionStatement: issued}
-	date := func(y int, m time.Month, d int) string { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format("2006-01-02") }
+	date := func(y int, m time.Month, d int) string {
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+	}
 	tests := []struct {
 		name   string
 		latest map[voucher.Kind]time.Time
