@@ -79,13 +79,17 @@ type sessionRequest struct {
 	IDNumber  string `json:"id_number,omitempty"`  // ecard_password
 	PIN       string `json:"pin,omitempty"`        // ecard_password
 	SessionID string `json:"session_id,omitempty"` // face
+	// State and RedirectURI come from POST /api/v1/auth/national-login;
+	// Code is then the one the platform sent to the redirect URI.
+	State       string `json:"state,omitempty"`        // national_login
+	RedirectURI string `json:"redirect_uri,omitempty"` // national_login
 	// BindTicket, from a wechat_not_bound answer, links that WeChat user to
 	// the person this real-name sign-in proves.
 	BindTicket string `json:"bind_ticket,omitempty"`
 }
 
 // authMethods are the ways to sign in through the API.
-var authMethods = []string{"sms", "ecard_password", "face", identity.MethodWeChatOAuth, identity.MethodWeChatMiniProgram}
+var authMethods = []string{"sms", "ecard_password", "face", identity.MethodNationalLogin, identity.MethodWeChatOAuth, identity.MethodWeChatMiniProgram}
 
 func (h *handler) createSession(w http.ResponseWriter, r *http.Request) {
 	var req sessionRequest
@@ -154,10 +158,12 @@ func (h *handler) signIn(r *http.Request, req sessionRequest) (string, *identity
 		return h.Identity.LoginPIN(r.Context(), req.IDNumber, req.PIN)
 	case "face":
 		return h.Identity.LoginFace(r.Context(), req.SessionID)
+	case identity.MethodNationalLogin:
+		return h.Identity.LoginNational(r.Context(), identity.FlowAPI, h.nationalRedirect(req.RedirectURI), req.State, req.Code)
 	}
 	e := apperr.New(apperr.Invalid, "auth_method_unsupported",
-		"不支持该认证方式，请选择短信验证码、电子社保卡密码、人脸识别或微信登录。",
-		"This authentication method is not supported; use sms, ecard_password, face, wechat_oauth or wechat_miniprogram.").WithField("method")
+		"不支持该认证方式，请选择短信验证码、电子社保卡密码、人脸识别、国家政务服务平台统一认证或微信登录。",
+		"This authentication method is not supported; use sms, ecard_password, face, national_login, wechat_oauth or wechat_miniprogram.").WithField("method")
 	e.Allowed = authMethods
 	return "", nil, e
 }

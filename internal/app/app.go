@@ -123,8 +123,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.wechat = a.outside.wechatApp(o.Now)
+	national, err := a.outside.nationalLogin(a.publicURL, o.Random)
+	if err != nil {
+		return fmt.Errorf("app: national login: %w", err)
+	}
+	var nl identity.NationalLogin
+	if national != nil { // not a typed nil in the interface
+		nl = national
+	}
 	a.Identity = identity.NewService(identity.Deps{Store: a.db, Grants: a.db.Grants(), PINs: a.db, Face: a.outside.faceClient(), Faces: a.db,
-		Sealer: k.sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.oa, a.wechat.mp}, Now: o.Now, Random: o.Random, Log: a.log})
+		Sealer: k.sealer, SMS: a.outside.sms, WeChat: wechatLogin{a.wechat.oa, a.wechat.mp}, National: nl, Now: o.Now, Random: o.Random, Log: a.log})
 	a.Billing = billing.NewService(a.db, a.Policy, o.Now, o.Random)
 	a.runner = jobs.NewRunner(a.db, o.Now, a.log)
 	if a.cfg.JobLease > 0 {
@@ -232,8 +240,7 @@ func (a *App) schedule(ctx context.Context, o Options) error {
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	eraser := a.eraser()
-	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL, Deletions: eraser,
+	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
 		Notices: a.Notices, WeChat: &api.WeChatInfo{AppID: a.wechat.mpAppID, OfficialAccountAppID: a.wechat.oaAppID, Templates: a.wechat.templates},
 		FaceBaseURL: a.outside.faceOrigin(), AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)

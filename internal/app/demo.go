@@ -25,6 +25,13 @@ type DemoPerson struct {
 	annual                    []string
 }
 
+// idNumber is the person's ID number: the made-up first 17 digits and
+// their GB 11643 check digit.
+func (d DemoPerson) idNumber() string {
+	check, _ := identity.IDCheckDigit(d.idFirst17)
+	return d.idFirst17 + string(check)
+}
+
 // DemoPeople are the demo logins: at least one per regional profile
 // (Guangdong, Jiangsu, national standard). Names and numbers are made up;
 // ID numbers carry a valid GB 11643 check digit so validation is exercised.
@@ -52,10 +59,9 @@ func (a *App) seedDemo(ctx context.Context) error {
 	now := a.now().In(payment.Beijing())
 	month := policy.MonthOf(now)
 	for i, d := range DemoPeople {
-		check, _ := identity.IDCheckDigit(d.idFirst17)
 		p, err := a.Identity.Register(ctx, identity.NewPerson{
 			ID: fmt.Sprintf("per_demo%02d", i+1), Region: d.Region, Type: d.Type, Name: d.Name,
-			IDNumber: d.idFirst17 + string(check), Phone: d.Phone, OpenID: demoOpenID(i), MiniOpenID: demoMiniOpenID(i),
+			IDNumber: d.idNumber(), Phone: d.Phone, OpenID: demoOpenID(i), MiniOpenID: demoMiniOpenID(i),
 		})
 		if err != nil {
 			return fmt.Errorf("register %s: %w", d.Phone, err)

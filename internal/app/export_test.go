@@ -8,15 +8,12 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/shebao-project/shebao/internal/identity"
 )
 
 // DemoIDNumber is demo person i's full ID number, for the tests that check
 // it is never stored or shown in the clear.
 func DemoIDNumber(i int) string {
-	check, _ := identity.IDCheckDigit(DemoPeople[i].idFirst17)
-	return DemoPeople[i].idFirst17 + string(check)
+	return DemoPeople[i].idNumber()
 }
 
 // StartSandbox serves the outside world apart, as `shebao sandbox` does,

@@ -11,6 +11,7 @@ import (
 
 	coresandbox "github.com/shebao-project/shebao/internal/sandbox/coresys"
 	facesandbox "github.com/shebao-project/shebao/internal/sandbox/face"
+	"github.com/shebao-project/shebao/internal/sandbox/govidp"
 	"github.com/shebao-project/shebao/internal/sandbox/sms"
 	sscsandbox "github.com/shebao-project/shebao/internal/sandbox/ssc"
 	wxsandbox "github.com/shebao-project/shebao/internal/sandbox/wechatpay"
@@ -36,6 +37,7 @@ type sandbox struct {
 	face   *facesandbox.Server
 	bank   *sscsandbox.Server // the social security card's issuing bank
 	wxapp  *wxplatform.Server // the WeChat platform: login, subscription messages
+	gov    *govidp.Server     // the national unified login; nil on an https base URL
 }
 
 // newSandbox builds the sandbox served at baseURL, keeping its merchant
@@ -70,8 +72,12 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	if err != nil {
 		return nil, err
 	}
+	gov, err := newGovIDP(dir, baseURL, o.Random)
+	if err != nil {
+		return nil, err
+	}
 	return &sandbox{dir: dir, wechat: wx, sms: sms.NewOutbox(o.Now), core: coresandbox.New(corePrefix, o.Now),
-		face: facesandbox.New(facePrefix, o.Now), bank: bank, wxapp: wxapp}, nil
+		face: facesandbox.New(facePrefix, o.Now), bank: bank, wxapp: wxapp, gov: gov}, nil
 }
 
 func (s *sandbox) handler() http.Handler {
@@ -82,6 +88,9 @@ func (s *sandbox) handler() http.Handler {
 	mux.Handle(facePrefix+"/", s.face)
 	mux.Handle(sscPrefix+"/", s.bank)
 	mux.Handle(wechatPlatformPrefix+"/", s.wxapp)
+	if s.gov != nil {
+		mux.Handle(govLoginPrefix+"/", s.gov)
+	}
 	return mux
 }
 

@@ -11,9 +11,14 @@ package govlogin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +46,11 @@ type Config struct {
 	// DocTypes maps the platform's document-type values to shebao's
 	// (e.g. "01" → resident_id); values already in shebao's names pass.
 	DocTypes map[string]string `json:"doc_types"`
-	HTTP     *http.Client      `json:"-"`
+	// RedirectURIs are the redirect URIs registered with the platform
+	// besides the web callback, which the app adds (apps that take the
+	// answer themselves register their own).
+	RedirectURIs []string     `json:"redirect_uris"`
+	HTTP         *http.Client `json:"-"`
 }
 
 // Client is safe for concurrent use. Discovery happens on first use, and is
@@ -77,6 +86,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{cfg: cfg}, nil
 }
+
+// RedirectAllowed tells whether uri is registered.
+func (c *Client) RedirectAllowed(uri string) bool { return slices.Contains(c.cfg.RedirectURIs, uri) }
 
 func (c *Client) ctx(ctx context.Context) context.Context { return oidc.ClientContext(ctx, c.cfg.HTTP) }
 
@@ -165,4 +177,28 @@ func (c *Client) identity(sub string, claims map[string]any) (identity.NationalI
 			c.cfg.Claims.Name, c.cfg.Claims.DocNumber)
 	}
 	return who, nil
+}
+
+// ReadConfig reads the agency's registration with the platform (the file
+// named govlogin.json in the --outside directory; the sandbox writes the
+// same file in demo mode). A missing file is (nil, nil): the national login
+// is then not offered.
+func ReadConfig(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("govlogin: %w", err)
+	}
+	var c Config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("govlogin: %s: %w", path, err)
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("govlogin: %s: issuer %q is not an absolute http(s) URL", path, c.Issuer)
+	}
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return nil, fmt.Errorf("govlogin: %s: client_id and client_secret are required", path)
+	}
+	return &c, nil
 }

@@ -37,6 +37,9 @@ type NationalIdentity struct {
 // verified identity. The PKCE verifier and the nonce come from the flow
 // state, so the client itself keeps nothing between the two calls.
 type NationalLogin interface {
+	// RedirectAllowed tells whether a redirect URI is one registered with
+	// the platform (the web callback, and any an app registered).
+	RedirectAllowed(uri string) bool
 	AuthorizeURL(ctx context.Context, redirectURI, state, nonce, verifier string) (string, error)
 	Exchange(ctx context.Context, redirectURI, code, verifier, nonce string) (NationalIdentity, error)
 }
@@ -82,6 +85,11 @@ func (s *Service) StartNational(ctx context.Context, kind, redirectURI string) (
 	}
 	if kind != FlowWeb && kind != FlowAPI {
 		return "", "", fmt.Errorf("identity: national login flow kind %q", kind)
+	}
+	if !s.national.RedirectAllowed(redirectURI) {
+		return "", "", apperr.New(apperr.Invalid, "redirect_uri_not_registered",
+			"该回调地址未在国家政务服务平台登记，请使用已登记的地址（默认为本服务的回调页）。",
+			"This redirect_uri is not registered with the national platform: use a registered one (by default, this service's callback page).").WithField("redirect_uri")
 	}
 	raw := make([]byte, 18)
 	if _, err := io.ReadFull(s.random, raw); err != nil {

@@ -17,6 +17,8 @@ import (
 // recordingLogin captures what StartNational hands the client.
 type recordingLogin struct{ nonce, verifier string }
 
+func (l *recordingLogin) RedirectAllowed(uri string) bool { return strings.HasPrefix(uri, "https://shebao.example/") }
+
 func (l *recordingLogin) AuthorizeURL(_ context.Context, _, _, nonce, verifier string) (string, error) {
 	l.nonce, l.verifier = nonce, verifier
 	return "https://idp.example/authorize", nil
@@ -42,6 +44,9 @@ func TestNationalFlowState(t *testing.T) {
 	}
 	if len(login.verifier) < 43 || login.nonce == "" || login.nonce == login.verifier || strings.Contains(state, login.verifier) {
 		t.Fatalf("verifier %q / nonce %q not derived apart from the state", login.verifier, login.nonce)
+	}
+	if _, _, err := s.StartNational(context.Background(), FlowAPI, "https://evil.example/cb"); err == nil {
+		t.Fatal("a flow started with an unregistered redirect URI")
 	}
 	if n, v := s.nationalSecrets(state); n != login.nonce || v != login.verifier {
 		t.Fatal("secrets are not re-derived identically from the state")

@@ -14,6 +14,9 @@ type loginData struct {
 	Phone      string
 	Region     *policy.RegionView // the region chosen on the home page, if any
 	OutboxURL  string             // demo only: where the sandbox shows the SMS
+	// National offers the national government-service login: configured,
+	// and the region (when one was chosen) lists it.
+	National bool
 }
 
 // Methods are the region's authentication methods other than the SMS code
@@ -76,6 +79,7 @@ func (h *handler) loginData(region, phone string) loginData {
 			d.Region = rv
 		}
 	}
+	d.National = h.Identity.NationalOffered() && (d.Region == nil || d.Has("national_login"))
 	if h.Demo && phone != "" {
 		d.OutboxURL = "/sandbox/sms?phone=" + url.QueryEscape(phone)
 	}

@@ -78,6 +78,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /login/ecard", h.loginPIN)
 	mux.HandleFunc("POST /login/face", h.startFace)
+	mux.HandleFunc("GET /auth/national", h.nationalStart)
+	mux.HandleFunc("GET "+nationalCallback, h.nationalCallback)
 	mux.HandleFunc("GET /auth/wechat", h.wechatStart)
 	mux.HandleFunc("GET /auth/wechat/callback", h.wechatCallback)
 	mux.HandleFunc("GET /login/face/done", h.faceDone)
