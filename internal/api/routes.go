@@ -31,6 +31,8 @@ type Deps struct {
 	Evidence *evidence.Log
 	// Notices keeps people's subscription-message consents.
 	Notices *notice.Service
+	// Deletions carries out people's deletion requests (PIPL art. 47).
+	Deletions *identity.Eraser
 	// WeChat describes the WeChat app; nil when WeChat is not offered.
 	WeChat *WeChatInfo
 	Now    func() time.Time
@@ -70,6 +72,8 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/orders", h.authed(h.myOrders))
 	mux.HandleFunc("GET /api/v1/me/vouchers", h.authed(h.myVouchers))
 	mux.HandleFunc("GET /api/v1/me/export", h.strong(h.export))
+	mux.HandleFunc("POST /api/v1/me/deletion-request", h.strong(h.requestDeletion))
+	mux.HandleFunc("GET /api/v1/me/deletion-request", h.authed(h.latestDeletion))
 	mux.HandleFunc("GET /api/v1/me/subscriptions", h.authed(h.mySubscriptions))
 	mux.HandleFunc("POST /api/v1/me/subscriptions", h.authed(h.recordSubscriptions))
 	mux.HandleFunc("GET /api/v1/wechat/config", h.wechatConfig)

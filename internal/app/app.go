@@ -240,7 +240,8 @@ func (a *App) schedule(ctx context.Context, o Options) error {
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL,
+	eraser := a.eraser()
+	apiH := api.NewHandler(api.Deps{Identity: a.Identity, Payments: a.Payments, Policy: a.Policy, PublicURL: a.publicURL, Deletions: eraser,
 		Notices: a.Notices, WeChat: &api.WeChatInfo{AppID: a.wechat.mpAppID, OfficialAccountAppID: a.wechat.oaAppID, Templates: a.wechat.templates},
 		FaceBaseURL: a.outside.faceOrigin(), AuthPerMinute: a.cfg.AuthPerMinute, Evidence: a.Evidence, Now: a.now, Log: a.log})
 	mux.Handle("/api/", apiH)
