@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/apperr"
-	"github.com/shebao-project/shebao/internal/pii"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -178,7 +177,7 @@ func (s *Service) nationalPerson(ctx context.Context, who NationalIdentity) (*Pe
 			"国家政务服务平台提供的证件信息无法识别，请改用短信验证码登录，或携带证件到经办机构办理。",
 			"The national platform's document details could not be read: sign in with an SMS code instead, or visit the agency with your document.")
 	}
-	rec, err := s.grants.PersonByIDIndex(ctx, s.sealer.Index(pii.FieldIDNumber, doc.Number))
+	rec, err := s.personByIDNumber(ctx, doc.Number)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.New(apperr.NotFound, "national_login_not_insured",
 			"国家政务服务平台已确认您的身份，但本服务没有您在本地区的参保登记。请先在参保地经办机构办理参保登记，或拨打 12333 咨询。",
