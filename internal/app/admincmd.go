@@ -65,13 +65,11 @@ func adminDB(ctx context.Context, data, db string, sealing bool) (adminStore, op
 	}
 	var sealer operator.Sealer
 	if sealing {
-		key, err := pii.LoadOrCreateKey(filepath.Join(data, "keys", "pii.key"), rand.Reader)
+		ring, err := pii.LoadKeyring(filepath.Join(data, "keys"), rand.Reader)
 		if err != nil {
 			return nil, nil, err
 		}
-		if sealer, err = pii.NewSealer(key, rand.Reader); err != nil {
-			return nil, nil, err
-		}
+		sealer = ring
 	}
 	e, err := openEngine(ctx, db, data)
 	if err != nil {

@@ -170,18 +170,15 @@ func (a *App) build(ctx context.Context, o Options) error {
 // keys are the platform's own keys, under <data>/keys, created on first
 // start.
 type keys struct {
-	sealer *pii.Sealer     // SM4 sealing and blind indexes of personal data
+	sealer *pii.Sealer     // SM4 sealing and blind indexes of personal data (the keyring, pii.LoadKeyring)
 	sm2    *sm2.PrivateKey // the agency's voucher signing key
 	note   string          // the evidence log's signed-note key
 }
 
 func (a *App) loadKeys(o Options) (keys, error) {
 	var k keys
-	key, err := pii.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "pii.key"), o.Random)
-	if err != nil {
-		return k, err
-	}
-	if k.sealer, err = pii.NewSealer(key, o.Random); err != nil {
+	var err error
+	if k.sealer, err = pii.LoadKeyring(filepath.Join(a.cfg.DataDir, "keys"), o.Random); err != nil {
 		return k, err
 	}
 	if k.sm2, err = voucher.LoadOrCreateKey(filepath.Join(a.cfg.DataDir, "keys", "agency-sm2.pem"), o.Random); err != nil {

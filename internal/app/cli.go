@@ -34,6 +34,13 @@ Usage:
   shebao persons import [--data DIR] [--db URL] FILE.csv
                              import the insured register (id_number,name,phone,region,person_type,insurances,since,base);
                              persons already there get their enrolments updated; bad lines are named and skipped
+  shebao keys status [--data DIR] [--db URL]
+                             the personal-data keys: id, created, current, and how many sealed values each still seals
+  shebao keys rotate [--data DIR] [--db URL] [--batch N] [--batches N] [--no-reseal]
+                             make a new current key and re-seal every sealed value and blind index with it, in batches;
+                             safe while servers run (they take the key up without a restart); run again to resume
+  shebao keys retire --id N [--data DIR] [--db URL]
+                             remove key N from the keyring; refused while any sealed value still uses it
   shebao bills generate [--data DIR] [--month YYYY-MM]
                              issue every insured person's bills for a month (default next month); idempotent, JSON summary
   shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
@@ -96,6 +103,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runBackup(args, stdout, stderr)
 	case "bills":
 		return runBills(args, stdout, stderr)
+	case "keys":
+		return runKeys(args, stdout, stderr)
 	case "persons":
 		return runPersons(args, stdout, stderr)
 	case "loadtest":

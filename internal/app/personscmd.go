@@ -83,17 +83,9 @@ func runPersons(args []string, stdout, stderr io.Writer) int {
 }
 
 // importIdentity opens the database and the identity service with the
-// existing sealing key: importing must never create a key nobody else has.
+// existing keyring: importing must never create a key nobody else has.
 func importIdentity(ctx context.Context, data, db string) (*identity.Service, func(), error) {
-	keyPath := filepath.Join(data, "keys", "pii.key")
-	if _, err := os.Stat(keyPath); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w (start the platform once, or restore the keys, before importing)", keyPath, err)
-	}
-	key, err := pii.LoadOrCreateKey(keyPath, rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	sealer, err := pii.NewSealer(key, rand.Reader)
+	sealer, err := pii.OpenKeyring(filepath.Join(data, "keys"), rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
