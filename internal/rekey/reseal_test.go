@@ -2,6 +2,7 @@ package rekey_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -174,5 +175,53 @@ func TestResealRepairsAndReports(t *testing.T) {
 	}
 	if bytes.Contains([]byte(res.Unopenable[0]), []byte("李四")) {
 		t.Fatal("the report holds a sealed value")
+	}
+}
+
+// racingStore is a real store in which a server writes the row being
+// re-sealed between the pass's read and its write, once.
+type racingStore struct {
+	*sqlite.DB
+	t     *testing.T
+	w     world
+	raced bool
+}
+
+func (r *racingStore) ResealPersons(ctx context.Context, changes []rekey.PersonChange) (int, error) {
+	if !r.raced {
+		r.raced = true
+		// The server re-seals P0001's name under the current key meanwhile
+		// (as an update of the person would), leaving its indexes.
+		old := changes[0].Old
+		name, err := r.w.sealer.Seal(pii.FieldName, "张三丰")
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		next := old
+		next.Name = name
+		if n, err := r.DB.ResealPersons(ctx, []rekey.PersonChange{{Old: old, New: next}}); err != nil || n != 1 {
+			r.t.Fatalf("concurrent write: %d, %v", n, err)
+		}
+	}
+	return r.DB.ResealPersons(ctx, changes)
+}
+
+func TestResealLeavesConcurrentWrites(t *testing.T) {
+	w := newWorld(t, 2)
+	if _, err := pii.AddKey(w.dir, time.Now(), rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	st := &racingStore{DB: w.db, t: t, w: w}
+	res, err := rekey.Reseal(t.Context(), st, w.sealer, rekey.Options{Batch: 10})
+	if err != nil || !res.Complete || res.Skipped != 1 || res.Resealed != 3 {
+		t.Fatalf("Reseal = %+v, %v; want P0001 skipped once, then moved by the next pass", res, err)
+	}
+	w.onlyOn(t, 2, 2)
+	p, err := w.db.PersonByID(t.Context(), "P0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, err := w.sealer.Open(pii.FieldName, p.NameSealed); err != nil || name != "张三丰" {
+		t.Fatalf("the concurrent write was overwritten: %q, %v", name, err)
 	}
 }
