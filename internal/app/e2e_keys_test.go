@@ -150,4 +150,13 @@ func TestE2EKeyRotation(t *testing.T) {
 	}
 	e = restart(t, e)
 	e.login(t, app.DemoPeople[1].Phone)
+	if e.DB != "" {
+		return // a PostgreSQL backup is restored with pg_restore (TestBackupRestoreDrill)
+	}
+	// A backup carries the keyring: a copy restored from it opens.
+	backup := filepath.Join(t.TempDir(), "backup")
+	if code, out := keysCmd(t, e, "backup", "--to="+backup); code != 0 {
+		t.Fatalf("backup: exit %d\n%s", code, out)
+	}
+	startAppAt(t, backup, "").login(t, app.DemoPeople[0].Phone)
 }

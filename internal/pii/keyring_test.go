@@ -174,3 +174,26 @@ func TestKeyringBadManifest(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyringLock(t *testing.T) {
+	dir, _ := legacyStore(t)
+	lock := filepath.Join(dir, lockFile)
+	if err := os.WriteFile(lock, []byte("4242\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AddKey(dir, time.Now(), rand.Reader); err == nil {
+		t.Fatal("a key was made while another command held the keyring")
+	}
+	if err := RemoveKey(dir, 1); err == nil {
+		t.Fatal("a key was removed while another command held the keyring")
+	}
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := AddKey(dir, time.Now(), rand.Reader); err != nil || id != 2 {
+		t.Fatalf("AddKey after the lock went = %d, %v", id, err)
+	}
+	if _, err := os.Stat(lock); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("AddKey left its lock behind: %v", err)
+	}
+}

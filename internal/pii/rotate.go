@@ -17,6 +17,11 @@ import (
 // it, every process that re-reads the ring seals with the new key.
 // It returns the new key's id.
 func AddKey(dir string, now time.Time, random io.Reader) (int, error) {
+	unlock, err := lockRing(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	m, err := currentManifest(dir)
 	if err != nil {
 		return 0, err
@@ -46,6 +51,11 @@ func AddKey(dir string, now time.Time, random io.Reader) (int, error) {
 // still uses the key (`shebao keys retire` counts them): a value sealed with
 // a removed key can never be opened again.
 func RemoveKey(dir string, id int) error {
+	unlock, err := lockRing(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := currentManifest(dir)
 	if err != nil {
 		return err
@@ -70,6 +80,31 @@ func RemoveKey(dir string, id int) error {
 		return fmt.Errorf("pii: remove key %d: %w", id, err)
 	}
 	return nil
+}
+
+// lockFile is held while the keyring changes: two rotations at once would
+// both make "key N" with different bytes, the second overwriting the key
+// the first may already be sealing with; a retirement at the same time as a
+// rotation would lose one of the two manifest changes. It is held for
+// milliseconds (the reseal pass runs outside it), so a lock left behind
+// means a process was killed in that window.
+const lockFile = "pii-keyring.lock"
+
+func lockRing(dir string) (unlock func(), err error) {
+	path := filepath.Join(dir, lockFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("pii: keyring: %s exists: another `shebao keys` command is changing the keyring; "+
+			"if none is running (one was killed), delete the file and run again", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("pii: keyring: %w", err)
+	}
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("pii: keyring: %w", err)
+	}
+	return func() { os.Remove(path) }, nil
 }
 
 // currentManifest reads the manifest, or describes the ring a store without
