@@ -255,7 +255,7 @@ func (a *App) routes() http.Handler {
 		PublicURL: a.publicURL, Now: a.now, Log: a.log, Demo: a.cfg.Demo, Secure: strings.HasPrefix(a.publicURL, "https://"),
 		Prefs:       webPrefs{db: a.db, now: a.now},
 		FaceBaseURL: a.outside.faceOrigin(), TicketURL: "/tickets/new", JSBridgeURL: a.outside.jsBridgeURL(),
-		WeChatAuthorize: a.wechat.oa.AuthorizeURL})
+		WeChatAuthorize: a.wechat.oa.AuthorizeURL, Deletions: eraser})
 	if err != nil {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}

@@ -39,6 +39,9 @@ type Deps struct {
 	// WeixinJSBridge WeChat injects, so a browser with a WeChat User-Agent
 	// pays through the same JSAPI path; "" in production.
 	JSBridgeURL string
+	// Deletions carries out deletion requests (PIPL art. 47); nil: the
+	// 我的数据 page is not offered.
+	Deletions *identity.Eraser
 	// WeChatAuthorize builds WeChat's web-authorisation URL (snsapi_base)
 	// for a redirect URI and state; nil when WeChat sign-in is not offered.
 	WeChatAuthorize func(redirectURI, state string) string
@@ -88,6 +91,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /me/history", h.withPerson(h.history))
 	mux.HandleFunc("GET /me/base", h.withPerson(h.basePage))
 	mux.HandleFunc("POST /me/base", h.withPerson(h.saveBase))
+	mux.HandleFunc("GET /me/data", h.withPerson(h.myDataPage))
+	mux.HandleFunc("POST /me/data/delete", h.withPerson(h.deleteMyData))
 	mux.HandleFunc("POST /orders", h.withPerson(h.createOrder))
 	mux.HandleFunc("GET /orders/{id}", h.withPerson(h.orderPage))
 	mux.HandleFunc("GET /orders/{id}/state", h.withPerson(h.orderState))

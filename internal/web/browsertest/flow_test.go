@@ -191,6 +191,7 @@ func (f *flow) run() {
 	if f.care {
 		f.checkMute()
 	}
+	f.checkMyData()
 }
 
 // checkGaps opens the history and checks how many months it marks as gaps.
