@@ -54,6 +54,8 @@ type Deps struct {
 	Log         *slog.Logger
 	Secure      bool   // cookies only over HTTPS
 	Wake        func() // the job runner's Wake, after moving a retry forward
+	// Deletions shows people's deletion requests on their orders; optional.
+	Deletions Deletions
 }
 
 type handler struct {

@@ -35,10 +35,11 @@ func (h *handler) orders(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 type orderData struct {
-	Order    OrderRow
-	Events   []payment.Event
-	Refund   *payment.Refund
-	Unmasked *unmasked // after an unmask, this once
+	Order     OrderRow
+	Deletions []deletionLine // payer or insured person asked for deletion
+	Events    []payment.Event
+	Refund    *payment.Refund
+	Unmasked  *unmasked // after an unmask, this once
 }
 
 type unmasked struct {
@@ -54,6 +55,9 @@ func (h *handler) orderData(r *http.Request, id string) (*orderData, error) {
 	}
 	d := &orderData{Order: o}
 	if d.Events, err = h.Payments.Events(r.Context(), o.ID); err != nil {
+		return nil, err
+	}
+	if d.Deletions, err = h.deletionLines(r.Context(), o); err != nil {
 		return nil, err
 	}
 	if rf, err := h.Store.RefundForOrder(r.Context(), o.ID); err == nil {
