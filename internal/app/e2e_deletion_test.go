@@ -197,3 +197,34 @@ func TestE2EDeletionRefusedWhileOrderOpen(t *testing.T) {
 	e.call(t, "POST", "/api/v1/orders/"+o.ID+"/close", token, nil, nil).want(t, http.StatusOK)
 	e.call(t, "POST", "/api/v1/me/deletion-request", token, nil, map[string]bool{"confirm": true}).want(t, http.StatusOK)
 }
+
+// TestE2EWebDeletion: 我的数据 through the pages: the box must be ticked,
+// the outcome is shown and the browser is signed out; the request is in
+// the store like one made through the API.
+func TestE2EWebDeletion(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	b := newBrowser(t, e)
+	b.signIn(t, "13800000003")
+	p := b.get(t, "/me/data").want(t, http.StatusOK)
+	if !strings.Contains(p.html, "依法保留") || !strings.Contains(p.html, "网络安全法") {
+		t.Errorf("my data page does not say what is kept and why:\n%s", p.html)
+	}
+	form := p.form(t, "/me/data/delete").values("")
+	if form.Has("confirm") {
+		t.Fatal("the confirmation box is ticked before the person ticks it")
+	}
+	b.post(t, "/me/data/delete", form, sameOrigin(e)).want(t, http.StatusBadRequest)
+	form.Set("confirm", "yes")
+	done := b.post(t, "/me/data/delete", form, sameOrigin(e)).want(t, http.StatusOK)
+	if !strings.Contains(done.html, "您已退出登录") {
+		t.Errorf("outcome page:\n%s", done.html)
+	}
+	if r := b.get(t, "/me"); r.Status != http.StatusSeeOther {
+		t.Errorf("/me after the deletion: %d, want 303 to sign in", r.Status)
+	}
+	if n := e.count(t, `SELECT COUNT(*) FROM deletion_requests d JOIN persons p ON p.id = d.person_id
+		WHERE p.openid = '' AND p.mp_openid = ''`); n != 1 {
+		t.Errorf("%d deletion requests with the bindings gone, want 1", n)
+	}
+}
