@@ -80,6 +80,10 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/notice-preferences", h.authed(h.noticePreferences))
 	mux.HandleFunc("PUT /api/v1/me/notice-preferences", h.authed(h.setNoticePreferences))
 
+	mux.HandleFunc("GET /api/v1/me/credit", h.authed(h.myCredit))
+	mux.HandleFunc("POST /api/v1/me/credit/agreement", h.strong(h.signCreditAgreement))
+	mux.HandleFunc("POST /api/v1/me/credit/repay", h.authed(h.repayCredit))
+
 	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
 	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.strong(h.approveGrant))
 	mux.HandleFunc("DELETE /api/v1/me/grants/{id}", h.authed(h.revokeGrant))

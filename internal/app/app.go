@@ -195,7 +195,7 @@ func (a *App) buildPayments(ctx context.Context, o Options, k keys) error {
 	if err != nil {
 		return err
 	}
-	cardAccount, err := a.outside.sscProvider(a.publicURL, o.Random)
+	cardAccount, err := a.outside.sscProvider(a.publicURL, o.Random, o.Now)
 	if err != nil {
 		return err
 	}
@@ -205,6 +205,7 @@ func (a *App) buildPayments(ctx context.Context, o Options, k keys) error {
 		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
 		Signer: voucher.NewSigner(k.sm2), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
+		Credits: a.db.Credits(), CreditRules: rules{a.Policy}, Collector: cardAccount,
 	})
 	for _, kind := range payment.JobKinds() {
 		a.runner.Handle(kind, a.Payments.RunJob)

@@ -38,6 +38,7 @@ type engine interface {
 	CountPersons(ctx context.Context) (int, error)
 	PersonIDs(ctx context.Context, after string, limit int) ([]string, error)
 	Payments() payment.Store
+	Credits() payment.CreditStore
 	Grants() identity.GrantStore
 	Deletions() identity.DeletionStore
 	Evidence() evidence.Store

@@ -130,7 +130,7 @@ func (x *outside) provider(ctx context.Context, publicURL string) (*wechatpay.Pr
 // card bank's credentials (ssc/), as a deployment would from the key files
 // its card-issuing bank issues. In demo mode, whichever process starts
 // first creates them (creation is race-safe).
-func (x *outside) sscProvider(publicURL string, random io.Reader) (*ssc.Provider, error) {
+func (x *outside) sscProvider(publicURL string, random io.Reader, now func() time.Time) (*ssc.Provider, error) {
 	dir := filepath.Join(x.dir, "ssc")
 	var creds *sscsandbox.Credentials
 	var err error
@@ -142,8 +142,12 @@ func (x *outside) sscProvider(publicURL string, random io.Reader) (*ssc.Provider
 	if err != nil {
 		return nil, fmt.Errorf("app: card bank credentials: %w", err)
 	}
-	return ssc.New(creds.ProviderConfig(x.bankURL,
-		publicURL+"/api/v1/payments/ssc_account/notify", publicURL+"/api/v1/payments/ssc_account/refund-notify"))
+	cfg := creds.ProviderConfig(x.bankURL,
+		publicURL+"/api/v1/payments/ssc_account/notify", publicURL+"/api/v1/payments/ssc_account/refund-notify")
+	// The program's clock signs and checks the bank's messages, so a
+	// deployment (or a test) that sets it keeps both sides in step.
+	cfg.Now = now
+	return ssc.New(cfg)
 }
 
 func (x *outside) faceClient() *liveness.Client {

@@ -39,6 +39,9 @@ type Store interface {
 	// AuditOrders calls fn for every order, in id order.
 	AuditOrders(ctx context.Context, fn func(OrderFacts) error) error
 	Balances(ctx context.Context) (map[string]int64, error)
+	// OutstandingCreditFen sums the credit pay credits still owed
+	// (outstanding or overdue).
+	OutstandingCreditFen(ctx context.Context) (money.Fen, error)
 }
 
 // Report is the audit's findings.
@@ -72,6 +75,13 @@ func Run(ctx context.Context, s Store) (*Report, error) {
 	}
 	if sum != 0 {
 		r.Problems = append(r.Problems, fmt.Sprintf("ledger total is %d fen, want 0", sum))
+	}
+	owed, err := s.OutstandingCreditFen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p := CheckCredit(r.Balances[ledger.CreditReceivable], owed); p != "" {
+		r.Problems = append(r.Problems, p)
 	}
 	err = s.AuditOrders(ctx, func(f OrderFacts) error {
 		r.Orders++
@@ -158,4 +168,14 @@ func (r *Report) Accounts() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// CheckCredit compares the credit receivable account with the credits
+// outstanding: every fen lent by credit pay is either still owed or was
+// repaid (or written off) by a posting.
+func CheckCredit(receivable int64, owed money.Fen) string {
+	if money.Fen(receivable) != owed {
+		return fmt.Sprintf("credit receivable is %d fen, outstanding credits %d fen", receivable, owed)
+	}
+	return ""
 }

@@ -63,3 +63,22 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckCredit(t *testing.T) {
+	tests := []struct {
+		receivable int64
+		owed       money.Fen
+		bad        bool
+	}{
+		{0, 0, false},
+		{145400, 145400, false},
+		{145400, 0, true},  // a repayment without its posting
+		{0, 145400, true},  // a credit extended without its posting
+		{-145400, 0, true}, // repaid twice
+	}
+	for _, tt := range tests {
+		if got := CheckCredit(tt.receivable, tt.owed); (got != "") != tt.bad {
+			t.Errorf("CheckCredit(%d, %d) = %q, want problem %v", tt.receivable, tt.owed, got, tt.bad)
+		}
+	}
+}

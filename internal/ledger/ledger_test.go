@@ -20,6 +20,8 @@ func TestPostingsBalance(t *testing.T) {
 			[]Entry{{"unposted", 220400}, {"fund:440100:110", -220400}}},
 		{"owe refund", OweRefund("o3", 500), []Entry{{"unposted", 500}, {"refund_payable", -500}}},
 		{"pay refund", PayRefund("o3", "wechatpay", 500), []Entry{{"refund_payable", 500}, {"clearing:wechatpay", -500}}},
+		{"extend credit", Extend("o4", 145400), []Entry{{"credit_receivable", 145400}, {"unposted", -145400}}},
+		{"repay credit", Repay("o4", "ssc_account", 145400), []Entry{{"clearing:ssc_account", 145400}, {"credit_receivable", -145400}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

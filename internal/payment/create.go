@@ -69,6 +69,9 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if err != nil {
 		return nil, err
 	}
+	if req.Channel == CreditChannel {
+		return s.createCreditOrder(ctx, payer, insured, req, ids, hash[:])
+	}
 	provider, ok := s.providers[req.Channel]
 	if !ok || !s.rules.ChannelAllowed(insured.Region, req.Channel, s.now()) {
 		return nil, s.errChannel(insured.Region)
@@ -147,6 +150,9 @@ func (s *Service) errChannel(region string) error {
 		if s.rules.ChannelAllowed(region, ch, s.now()) {
 			allowed = append(allowed, ch)
 		}
+	}
+	if _, ok := s.creditTerms(region); ok {
+		allowed = append(allowed, CreditChannel)
 	}
 	slices.Sort(allowed)
 	e.Allowed = allowed

@@ -19,7 +19,7 @@ import (
 // runner (the payer's notice jobs, JobNotice*, belong to the notice
 // service).
 func JobKinds() []string {
-	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck}
+	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck, JobCreditCollect}
 }
 
 func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
@@ -38,6 +38,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.reconcileJob(ctx, j.Ref)
 	case JobPostingCheck:
 		return s.postingCheck(ctx, j.Ref)
+	case JobCreditCollect:
+		return s.collectCredit(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }

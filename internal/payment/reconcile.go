@@ -89,6 +89,9 @@ func (s *Service) Reconcile(ctx context.Context, channel, date string) ([]Diff, 
 
 func (s *Service) checkPaymentRow(ctx context.Context, channel, date string, r BillRow) *Diff {
 	o, err := s.store.OrderByOutTradeNo(ctx, r.OutTradeNo)
+	if errors.Is(err, store.ErrNotFound) && s.isRepayment(ctx, r) {
+		return nil
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return &Diff{Kind: DiffUnknownOrder, OutTradeNo: r.OutTradeNo,
 			Detail: fmt.Sprintf("bill shows %s paid, transaction %s; no such order", r.AmountFen.Yuan(), r.TransactionID),

@@ -63,6 +63,9 @@ func (s *Service) refund(ctx context.Context, orderID string) error {
 	if o.State != Refunding || r.Status == refundSucceeded || r.Status == refundFailed {
 		return nil
 	}
+	if isCreditOrder(o) {
+		return s.cancelCredit(ctx, orderID) // no provider took money for it
+	}
 	p := s.providers[o.Channel]
 	var st *RefundStatus
 	if r.Status == refundRequested {

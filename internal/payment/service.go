@@ -52,6 +52,7 @@ type Service struct {
 	wake      func()
 	notify    bool
 	orderTTL  time.Duration
+	cp        creditDeps
 }
 
 // Deps are the Service's collaborators; all are required except Wake.
@@ -80,6 +81,11 @@ type Deps struct {
 	// JobNoticeRefund) with the changes they tell of; the notice service
 	// must then handle those jobs.
 	Notify bool
+	// Credits, CreditRules and Collector enable credit pay (CreditChannel);
+	// without all three the channel is not offered.
+	Credits     CreditStore
+	CreditRules CreditRules
+	Collector   Collector
 }
 
 // NewService wires a payment service.
@@ -94,6 +100,7 @@ func NewService(d Deps) *Service {
 		// WeChat Pay keeps a prepay_id for 2 hours; 30 minutes is long enough to
 		// pay and short enough that bills are not held hostage by abandoned orders.
 		orderTTL: 30 * time.Minute,
+		cp:       creditDeps{store: d.Credits, rules: d.CreditRules, collector: d.Collector},
 	}
 }
 

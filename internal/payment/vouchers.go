@@ -72,6 +72,8 @@ func channelName(ch string) string {
 	switch ch {
 	case "wechatpay", "wechatpay_native":
 		return "微信支付"
+	case CreditChannel:
+		return "社保信用付" // paid by credit, collected from the card account next month
 	}
 	return ch
 }

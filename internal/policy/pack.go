@@ -48,6 +48,8 @@ type channelSpec struct {
 	PerPaymentFen money.Fen `yaml:"per_payment_fen"`
 	PerDayFen     money.Fen `yaml:"per_day_fen"`
 	Source        Source    `yaml:"source"`
+	// Credit is the terms of credit pay (社保信用付); only credit_pay has them.
+	Credit *CreditTerms `yaml:"credit"`
 }
 
 type roundingSpec struct {

@@ -38,6 +38,15 @@ var reasonsZh = map[string]string{
 	"unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay)": "未知的支付渠道 %q（应为 wechatpay、wechatpay_native、ssc_account 或 unionpay）",
 	"limits must satisfy 0 < per_payment_fen <= per_day_fen":                    "限额须满足 0 < 单笔限额（per_payment_fen）≤ 单日限额（per_day_fen）",
 
+	// Credit pay (credit.go), and the channel list that now includes it.
+	"unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay|credit_pay)": "未知的支付渠道 %q（应为 wechatpay、wechatpay_native、ssc_account、unionpay 或 credit_pay）",
+	"credit terms belong to credit_pay only":                                               "信用付条款（credit）只能用于 credit_pay 渠道",
+	"credit_pay needs credit terms (limit_fen, repay_day, retries, retry_every_days)":      "credit_pay 渠道须填写信用付条款（limit_fen、repay_day、retries、retry_every_days）",
+	"must satisfy 0 < limit_fen <= per_day_fen":                                            "须满足 0 < 信用额度（limit_fen）≤ 单日限额（per_day_fen）",
+	"must be a day from 1 to 28":                                                           "须为1至28日之间的某一天",
+	"must be from 0 to 10":                                                                 "须在0至10之间",
+	"must be from 1 to 10":                                                                 "须在1至10之间",
+
 	// Sources (source.go).
 	"%q is not an http(s) URL": "%q 不是 http(s) 网址",
 	"a verified figure must cite a notice (文号) or an official gov.cn URL": "已核实（verified）的数值须注明文号或 gov.cn 官方网址",

@@ -114,7 +114,7 @@ func checkChannels(p problems, chans []channelSpec) {
 	for i, c := range chans {
 		f := indexed("channels", i)
 		if !knownChannels[c.Code] {
-			p.add(f+".code", "unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay)", c.Code)
+			p.add(f+".code", "unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay|credit_pay)", c.Code)
 		}
 		if seen[c.Code] {
 			p.add(f+".code", "duplicate channel %q", c.Code)
@@ -124,6 +124,7 @@ func checkChannels(p problems, chans []channelSpec) {
 			p.add(f, "limits must satisfy 0 < per_payment_fen <= per_day_fen")
 		}
 		c.Source.check(p, f+".source")
+		checkCredit(p, f, c)
 	}
 }
 

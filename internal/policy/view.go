@@ -28,6 +28,8 @@ type ChannelView struct {
 	PerPaymentFen money.Fen `json:"per_payment_fen"`
 	PerDayFen     money.Fen `json:"per_day_fen"`
 	Source        Source    `json:"source"`
+	// Credit is set for credit_pay only: its limit and repayment schedule.
+	Credit *CreditTerms `json:"credit,omitempty"`
 }
 
 // FigureView is an amount with its source.

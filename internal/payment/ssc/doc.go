@@ -33,6 +33,8 @@
 //	POST /v1/refunds                       refund a paid debit in full → refund
 //	GET  /v1/refunds/{out_refund_no}       query a refund              → refund
 //	GET  /v1/statements/{YYYY-MM-DD}       the day's settled entries   → statement
+//	POST /v1/mandates                      register a debit mandate    → mandate
+//	POST /v1/mandated-debits               debit under a mandate       → debit (final)
 //
 // The create request is {merchant_id, out_trade_no (6–32 of [0-9A-Za-z_-|*]),
 // amount_fen, currency "CNY", holder_ref, description (≤ 127 characters),
@@ -61,6 +63,33 @@
 // REFUND), out_trade_no, bank_serial, amount_fen, out_refund_no, refund_id,
 // refund_fen}. A payment is listed on the day it succeeded, a refund on the
 // day it succeeded.
+//
+// # Mandated debits
+//
+// A mandate (代扣授权) is the holder's standing authorisation of the
+// merchant's debits, used to collect credit pay repayments without the
+// holder at hand. The holder gives it on the merchant's side, after a
+// strong check of who they are and with the agreement's text before them;
+// the merchant keeps that evidence and registers the mandate with the bank.
+// The mandate request is {merchant_id, mandate_ref (6–64 of
+// [0-9A-Za-z_-|*]), holder_ref, max_amount_fen}; a mandate is {merchant_id,
+// mandate_ref, holder_ref, max_amount_fen, card_masked, state (ACTIVE),
+// create_time}. mandate_ref names one mandate: the same request again
+// returns it, a different one with the same number is 409 MANDATE_CONFLICT.
+//
+// A mandated debit request is {merchant_id, out_trade_no, mandate_ref,
+// amount_fen, currency "CNY", holder_ref, description}. The bank debits at
+// once and answers with the debit in its final state: SUCCESS (with
+// bank_serial and success_time) or PAYERROR with fail_code
+// INSUFFICIENT_BALANCE, MANDATE_LIMIT_EXCEEDED (above max_amount_fen),
+// SINGLE_LIMIT_EXCEEDED or DAILY_LIMIT_EXCEEDED. A mandate that does not
+// exist or names another holder is 404 MANDATE_NOT_FOUND. There is no
+// token, page or notification: the answer is the outcome. The same request
+// again returns the debit as it stands (so a lost answer is recovered by
+// asking again); another request with the same out_trade_no is 409
+// OUT_TRADE_NO_CONFLICT. A failed debit is final, so a later attempt uses
+// a new out_trade_no. A successful mandated debit is a debit like any
+// other: it can be queried, refunded and appears in the day's statement.
 //
 // # Signatures
 //
@@ -126,6 +155,8 @@
 //	409 ORDER_NOT_PAID              refund of an unpaid debit
 //	409 REFUND_CONFLICT             same out_refund_no, different request
 //	409 REFUND_EXISTS               the debit was refunded under another number
+//	409 MANDATE_CONFLICT            same mandate_ref, different request
+//	404 MANDATE_NOT_FOUND           no such mandate for this holder
 //	500 SYSTEM_ERROR, 503 BANK_BUSY retry later with the same request
 //
 // # Idempotency

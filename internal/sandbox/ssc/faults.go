@@ -32,7 +32,7 @@ type Faults struct {
 
 // RouteFault makes the next Count calls to Route fail with Status and Code.
 type RouteFault struct {
-	Route   string `json:"route"` // create, query, close, refund or statement
+	Route   string `json:"route"` // create, query, close, refund, statement, mandate or collect
 	Status  int    `json:"status"`
 	Code    string `json:"code"`
 	Message string `json:"message,omitempty"`
@@ -42,7 +42,7 @@ type RouteFault struct {
 var validPIN = regexp.MustCompile(`^[0-9]{6}$`)
 
 func faultRoutes() []string {
-	return []string{routeCreate, routeQuery, routeClose, routeRefund, routeStatement}
+	return []string{routeCreate, routeQuery, routeClose, routeRefund, routeStatement, routeMandate, routeCollect}
 }
 
 // normalize fills defaults (500 SYSTEM_ERROR once) and refuses settings

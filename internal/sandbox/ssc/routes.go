@@ -14,6 +14,8 @@ const (
 	routeClose     = "close"
 	routeRefund    = "refund"
 	routeStatement = "statement"
+	routeMandate   = "mandate"
+	routeCollect   = "collect"
 )
 
 // maxBody bounds request bodies; the protocol's largest is well under 4 KiB.
@@ -36,6 +38,8 @@ func (s *Server) routes() *http.ServeMux {
 	api("POST "+p+"/v1/refunds", routeRefund, s.handleRefundCreate)
 	api("GET "+p+"/v1/refunds/{out_refund_no}", routeRefund, s.handleRefundQuery)
 	api("GET "+p+"/v1/statements/{date}", routeStatement, s.handleStatement)
+	api("POST "+p+"/v1/mandates", routeMandate, s.handleMandate)
+	api("POST "+p+"/v1/mandated-debits", routeCollect, s.handleMandatedDebit)
 	api(p+"/v1/", "", func(*http.Request, []byte) (any, error) {
 		return nil, newAPIError(http.StatusNotFound, "NOT_FOUND", "请求的资源不存在")
 	})

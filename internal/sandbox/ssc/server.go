@@ -72,11 +72,12 @@ type Server struct {
 	cssVersion      string
 	wake            chan struct{}
 
-	mu         sync.Mutex         // guards everything below: the bank's whole world
-	debits     map[string]*debit  // by out_trade_no
-	tokens     map[string]*debit  // by payment token, current and lapsed
-	refunds    map[string]*refund // by out_refund_no
-	dayUsed    map[string]int64   // fen debited per holder_ref and Beijing date
+	mu         sync.Mutex          // guards everything below: the bank's whole world
+	debits     map[string]*debit   // by out_trade_no
+	tokens     map[string]*debit   // by payment token, current and lapsed
+	refunds    map[string]*refund  // by out_refund_no
+	mandates   map[string]*mandate // by mandate_ref
+	dayUsed    map[string]int64    // fen debited per holder_ref and Beijing date
 	deliveries []*delivery
 	faults     Faults
 	limits     Limits
@@ -100,7 +101,7 @@ func NewServer(cfg Config) (*Server, error) {
 		schedule: cfg.NotifySchedule, log: cfg.Logger, allowHTTPNotify: cfg.AllowHTTPNotify,
 		poll: cfg.PollInterval, refundDelay: cfg.RefundDelay, rnd: &randSource{r: cfg.Random},
 		wake: make(chan struct{}, 1), debits: map[string]*debit{}, tokens: map[string]*debit{},
-		refunds: map[string]*refund{}, dayUsed: map[string]int64{}, nonces: map[string]time.Time{},
+		refunds: map[string]*refund{}, mandates: map[string]*mandate{}, dayUsed: map[string]int64{}, nonces: map[string]time.Time{},
 		limits: DefaultLimits(),
 	}
 	if cfg.Limits != nil {

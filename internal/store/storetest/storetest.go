@@ -17,6 +17,7 @@ import (
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/notice"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/policyadmin"
@@ -45,6 +46,11 @@ type Engine interface {
 	PolicyPacks() policyadmin.Store
 	// Deletions adapts the engine to identity.DeletionStore.
 	Deletions() identity.DeletionStore
+	// Credits adapts the engine to payment.CreditStore (credit pay).
+	Credits() payment.CreditStore
+	// OutstandingCreditFen and Balances are what `shebao audit` compares.
+	OutstandingCreditFen(ctx context.Context) (money.Fen, error)
+	Balances(ctx context.Context) (map[string]int64, error)
 	DisplayPrefs(ctx context.Context, personID string) (identity.DisplayPrefs, bool, error)
 	SetDisplayPrefs(ctx context.Context, personID string, p identity.DisplayPrefs, at time.Time) error
 	CountPersons(ctx context.Context) (int, error)
@@ -95,6 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Transactions", testTransactions},
 		{"Rekey", Rekey},
 		{"Deletion", testDeletion},
+		{"Credits", testCredits},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

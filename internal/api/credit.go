@@ -1,0 +1,88 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+type creditTermsView struct {
+	LimitFen       int64 `json:"limit_fen"`
+	RepayDay       int   `json:"repay_day"`
+	Retries        int   `json:"retries"`
+	RetryEveryDays int   `json:"retry_every_days"`
+}
+
+type creditAgreementView struct {
+	Status          string `json:"status"`
+	LimitFen        int64  `json:"limit_fen"`
+	SignedAt        string `json:"signed_at"`
+	SuspendedReason string `json:"suspended_reason,omitempty"`
+}
+
+type creditView struct {
+	OrderID       string `json:"order_id"`
+	AmountFen     int64  `json:"amount_fen"`
+	Status        string `json:"status"`
+	DueAt         string `json:"due_at"`
+	NextAttemptAt string `json:"next_attempt_at,omitempty"`
+	Attempts      int    `json:"attempts"`
+	LastFailure   string `json:"last_failure,omitempty"`
+	RepaidAt      string `json:"repaid_at,omitempty"`
+}
+
+type creditStatusView struct {
+	Terms        creditTermsView      `json:"terms"`
+	Agreement    *creditAgreementView `json:"agreement"`
+	OwedFen      int64                `json:"owed_fen"`
+	AvailableFen int64                `json:"available_fen"`
+	Credits      []creditView         `json:"credits"`
+}
+
+func creditStatusJSON(st *payment.CreditStatus) creditStatusView {
+	t := st.Terms
+	v := creditStatusView{Terms: creditTermsView{LimitFen: int64(t.LimitFen), RepayDay: t.RepayDay, Retries: t.Retries,
+		RetryEveryDays: t.RetryEveryDays}, OwedFen: int64(st.OwedFen), AvailableFen: int64(st.AvailableFen), Credits: []creditView{}}
+	if a := st.Agreement; a != nil {
+		v.Agreement = &creditAgreementView{Status: a.Status, LimitFen: int64(a.LimitFen), SignedAt: ts(a.SignedAt),
+			SuspendedReason: a.SuspendedReason}
+	}
+	for _, c := range st.Credits {
+		v.Credits = append(v.Credits, creditView{OrderID: c.OrderID, AmountFen: int64(c.AmountFen), Status: c.Status,
+			DueAt: ts(c.DueAt), NextAttemptAt: ts(c.NextAttemptAt), Attempts: c.Attempts, LastFailure: c.LastFailure,
+			RepaidAt: ts(c.RepaidAt)})
+	}
+	return v
+}
+
+// myCredit is the person's credit pay status: terms, agreement, credits.
+func (h *handler) myCredit(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	st, err := h.Payments.CreditStatusFor(r.Context(), p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, creditStatusJSON(st))
+}
+
+// signCreditAgreement records the person's consent to credit pay; mounted
+// behind a strong session, since it authorises debits of their card.
+func (h *handler) signCreditAgreement(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	st, err := h.Payments.SignCreditAgreement(r.Context(), p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, creditStatusJSON(st))
+}
+
+// repayCredit collects the person's overdue credits now.
+func (h *handler) repayCredit(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	st, err := h.Payments.RepayOverdue(r.Context(), p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, creditStatusJSON(st))
+}
