@@ -190,3 +190,35 @@ func TestE2EWebSecondFactor(t *testing.T) {
 		t.Fatalf("after confirming, sent to %q, want the cashier or the order", loc)
 	}
 }
+
+// TestE2EWebSecondFactorFace: without an e-card password, the page's face
+// check confirms; the order form survives the trip to the liveness service.
+func TestE2EWebSecondFactorFace(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	b := raiseToCeiling(t, e)
+	pay := b.get(t, "/me").want(t, http.StatusOK).form(t, "/orders").values("")
+	step := b.post(t, "/orders", pay, sameOrigin(e)).want(t, http.StatusForbidden)
+	if strings.Contains(step.html, `name="pin"`) || strings.Contains(step.html, `value="send"`) {
+		t.Error("an SMS session without a password is offered the password or another SMS code")
+	}
+	face := step.form(t, "/orders/confirm").values("face")
+	if face.Get("action") != "face" {
+		t.Fatalf("no face check on the confirmation step: %v", face)
+	}
+	r := b.post(t, "/orders/confirm", face, sameOrigin(e)).want(t, http.StatusSeeOther)
+	check := r.Header.Get("Location")
+	if !strings.Contains(check, "/sandbox/face/") {
+		t.Fatalf("face check at %q", check)
+	}
+	// The person passes the check on the liveness service's page.
+	e.raw(t, http.MethodPost, strings.TrimPrefix(check, e.URL), nil, map[string]string{"outcome": "passed"}).want(t, http.StatusOK)
+	done := b.get(t, "/orders/confirm/face").want(t, http.StatusSeeOther)
+	if loc := done.Header.Get("Location"); !strings.Contains(loc, "/cashier/") && !strings.HasPrefix(loc, "/orders/") {
+		t.Fatalf("after the face check, sent to %q, want the cashier or the order", loc)
+	}
+	// The cookie that carried the form is gone: a second return does nothing.
+	if again := b.get(t, "/orders/confirm/face"); again.Header.Get("Location") != "/me" {
+		t.Errorf("second return: %d %q", again.Status, again.Header.Get("Location"))
+	}
+}
