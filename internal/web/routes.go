@@ -94,8 +94,6 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /me/data", h.withPerson(h.myDataPage))
 	mux.HandleFunc("POST /me/data/delete", h.withPerson(h.deleteMyData))
 	mux.HandleFunc("POST /orders", h.withPerson(h.createOrder))
-	mux.HandleFunc("POST /orders/confirm", h.withPerson(h.confirmOrder))
-	mux.HandleFunc("GET /orders/confirm/face", h.withPerson(h.confirmFaceDone))
 	mux.HandleFunc("GET /orders/{id}", h.withPerson(h.orderPage))
 	mux.HandleFunc("GET /orders/{id}/state", h.withPerson(h.orderState))
 	mux.HandleFunc("POST /orders/{id}/close", h.withPerson(h.closeOrder))
