@@ -14,9 +14,16 @@ import (
 type ctxKey int
 
 const (
-	personKey ctxKey = iota
-	methodKey        // how the session was opened: strong or WeChat-only
+	personKey  ctxKey = iota
+	methodKey         // how the session was opened: strong or WeChat-only
+	sessionKey        // the *identity.Session, for second-factor checks
 )
+
+// session is the request's session (set by authed).
+func session(r *http.Request) *identity.Session {
+	s, _ := r.Context().Value(sessionKey).(*identity.Session)
+	return s
+}
 
 // authed resolves the bearer token to a person before calling next; every
 // route behind it then authorises against that person.
@@ -38,6 +45,7 @@ func (h *handler) authed(next func(http.ResponseWriter, *http.Request, *identity
 			return
 		}
 		ctx := context.WithValue(context.WithValue(r.Context(), personKey, p), methodKey, sess.Method)
+		ctx = context.WithValue(ctx, sessionKey, sess)
 		next(w, r.WithContext(ctx), p)
 	}
 }

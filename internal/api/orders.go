@@ -40,9 +40,10 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identit
 	}
 	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
 		BillIDs: req.BillIDs, Channel: req.Channel, IdempotencyKey: r.Header.Get("Idempotency-Key"), GrantID: req.GrantID, App: app,
+		Confirmed: h.Identity.Confirmed(session(r)),
 	})
 	if err != nil {
-		h.writeError(w, r, err)
+		h.writeError(w, r, h.withConfirmMethods(r, p, err))
 		return
 	}
 	w.Header().Set("Location", "/api/v1/orders/"+res.Order.ID)

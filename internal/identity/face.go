@@ -68,6 +68,11 @@ func (s *Service) StartFace(ctx context.Context, idNumber, returnURL string) (id
 	if err != nil {
 		return "", "", err
 	}
+	return s.startFaceFor(ctx, p, returnURL)
+}
+
+// startFaceFor opens a liveness check of p.
+func (s *Service) startFaceFor(ctx context.Context, p *Person, returnURL string) (id, url string, err error) {
 	ref, url, err := s.face.Start(ctx, p.IDNumber, p.Name, returnURL)
 	if err != nil {
 		return "", "", faceFallback("face_unavailable", "人脸识别服务暂时不可用。", "Face recognition is unavailable right now.", apperr.Unavailable)
@@ -86,37 +91,9 @@ func (s *Service) StartFace(ctx context.Context, idNumber, returnURL string) (id
 // LoginFace signs in with a passed liveness check. A failed or timed-out
 // check offers the e-card password instead.
 func (s *Service) LoginFace(ctx context.Context, sessionID string) (string, *Person, error) {
-	if s.face == nil {
-		return "", nil, apperr.New(apperr.Invalid, "face_unavailable", "本地区未开通人脸识别。", "Face recognition is not offered here.")
-	}
-	personID, ref, created, err := s.faces.FaceSession(ctx, sessionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil, apperr.New(apperr.Unauthorized, "face_session_invalid", "人脸识别会话无效或已使用，请重新开始。",
-			"This face check is unknown or was already used; start again.").WithField("session_id")
-	} else if err != nil {
+	personID, err := s.passedFace(ctx, sessionID)
+	if err != nil {
 		return "", nil, err
-	}
-	if s.now().Sub(created) > faceSessionTTL {
-		return "", nil, faceFallback("face_timeout", "人脸识别已超时。", "The face check timed out.", apperr.Unauthorized)
-	}
-	out, err := s.face.Result(ctx, ref)
-	switch {
-	case err != nil:
-		s.log.WarnContext(ctx, "face result", "err", err)
-		return "", nil, faceFallback("face_unavailable", "人脸识别服务暂时不可用。", "Face recognition is unavailable right now.", apperr.Unavailable)
-	case out == FaceTimeout:
-		return "", nil, faceFallback("face_timeout", "人脸识别超时。", "The face check timed out.", apperr.Unauthorized)
-	case out == FaceFailed:
-		return "", nil, faceFallback("face_failed", "人脸识别未通过。", "The face check did not pass.", apperr.Unauthorized)
-	case out != FacePassed:
-		return "", nil, apperr.New(apperr.Conflict, "face_pending", "尚未完成人脸识别，请按提示完成后再试。", "The face check is not finished yet.")
-	}
-	// A passed check signs in once.
-	if ok, err := s.faces.UseFaceSession(ctx, sessionID); err != nil {
-		return "", nil, err
-	} else if !ok {
-		return "", nil, apperr.New(apperr.Unauthorized, "face_session_invalid", "人脸识别会话无效或已使用，请重新开始。",
-			"This face check is unknown or was already used; start again.").WithField("session_id")
 	}
 	p, err := s.Person(ctx, personID)
 	if err != nil {
@@ -124,4 +101,42 @@ func (s *Service) LoginFace(ctx context.Context, sessionID string) (string, *Per
 	}
 	token, err := s.newSession(ctx, p.ID, "face")
 	return token, p, err
+}
+
+// passedFace returns whose liveness check a session was, once it passed;
+// the check is then used up.
+func (s *Service) passedFace(ctx context.Context, sessionID string) (string, error) {
+	if s.face == nil {
+		return "", apperr.New(apperr.Invalid, "face_unavailable", "本地区未开通人脸识别。", "Face recognition is not offered here.")
+	}
+	personID, ref, created, err := s.faces.FaceSession(ctx, sessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", apperr.New(apperr.Unauthorized, "face_session_invalid", "人脸识别会话无效或已使用，请重新开始。",
+			"This face check is unknown or was already used; start again.").WithField("session_id")
+	} else if err != nil {
+		return "", err
+	}
+	if s.now().Sub(created) > faceSessionTTL {
+		return "", faceFallback("face_timeout", "人脸识别已超时。", "The face check timed out.", apperr.Unauthorized)
+	}
+	out, err := s.face.Result(ctx, ref)
+	switch {
+	case err != nil:
+		s.log.WarnContext(ctx, "face result", "err", err)
+		return "", faceFallback("face_unavailable", "人脸识别服务暂时不可用。", "Face recognition is unavailable right now.", apperr.Unavailable)
+	case out == FaceTimeout:
+		return "", faceFallback("face_timeout", "人脸识别超时。", "The face check timed out.", apperr.Unauthorized)
+	case out == FaceFailed:
+		return "", faceFallback("face_failed", "人脸识别未通过。", "The face check did not pass.", apperr.Unauthorized)
+	case out != FacePassed:
+		return "", apperr.New(apperr.Conflict, "face_pending", "尚未完成人脸识别，请按提示完成后再试。", "The face check is not finished yet.")
+	}
+	// A passed check signs in once.
+	if ok, err := s.faces.UseFaceSession(ctx, sessionID); err != nil {
+		return "", err
+	} else if !ok {
+		return "", apperr.New(apperr.Unauthorized, "face_session_invalid", "人脸识别会话无效或已使用，请重新开始。",
+			"This face check is unknown or was already used; start again.").WithField("session_id")
+	}
+	return personID, nil
 }

@@ -59,6 +59,9 @@ type GrantTx interface {
 	// BindOpenID sets the person's openid for a WeChat app;
 	// store.ErrConflict if another person has it.
 	BindOpenID(ctx context.Context, personID, app, openID string) error
+	// UpdatePhone replaces the person's phone number; store.ErrConflict if
+	// another person has it.
+	UpdatePhone(ctx context.Context, personID string, sealed, index []byte, masked string) error
 }
 
 // GrantRequest is what a proxy gives to ask for a grant.

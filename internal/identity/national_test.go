@@ -17,7 +17,9 @@ import (
 // recordingLogin captures what StartNational hands the client.
 type recordingLogin struct{ nonce, verifier string }
 
-func (l *recordingLogin) RedirectAllowed(uri string) bool { return strings.HasPrefix(uri, "https://shebao.example/") }
+func (l *recordingLogin) RedirectAllowed(uri string) bool {
+	return strings.HasPrefix(uri, "https://shebao.example/")
+}
 
 func (l *recordingLogin) AuthorizeURL(_ context.Context, _, _, nonce, verifier string) (string, error) {
 	l.nonce, l.verifier = nonce, verifier

@@ -93,26 +93,8 @@ func (s *Service) LoginPIN(ctx context.Context, idNumber, pin string) (string, *
 	} else if err != nil {
 		return "", nil, err
 	}
-	stored, err := s.pins.PINFor(ctx, rec.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil, apperr.New(apperr.Invalid, "pin_not_set", "尚未设置电子社保卡密码，请先用短信验证码登录后设置。",
-			"No e-card password is set yet: sign in with an SMS code first and set one.")
-	} else if err != nil {
+	if err := s.verifyPIN(ctx, rec.ID, pin); err != nil {
 		return "", nil, err
-	}
-	now := s.now()
-	if now.Before(stored.LockedUntil) {
-		mins := int(stored.LockedUntil.Sub(now).Minutes()) + 1
-		return "", nil, apperr.New(apperr.RateLimited, "pin_locked",
-			fmt.Sprintf("密码错误次数过多，请%d分钟后再试，或用短信验证码登录后重置密码。", mins),
-			fmt.Sprintf("Too many wrong passwords: try again in %d minutes, or sign in by SMS code and reset it.", mins))
-	}
-	ok := validPIN(pin) && subtle.ConstantTimeCompare(pinHash(pin, stored.Salt), stored.Hash) == 1
-	if err := s.pins.PINAttempt(ctx, rec.ID, ok, pinMaxFailures, now.Add(pinLockout)); err != nil {
-		return "", nil, err
-	}
-	if !ok {
-		return "", nil, errPIN
 	}
 	p, err := s.open(rec)
 	if err != nil {
@@ -120,4 +102,31 @@ func (s *Service) LoginPIN(ctx context.Context, idNumber, pin string) (string, *
 	}
 	token, err := s.newSession(ctx, p.ID, "ecard_password")
 	return token, p, err
+}
+
+// verifyPIN checks the person's e-card password, counting the attempt
+// against the lockout.
+func (s *Service) verifyPIN(ctx context.Context, personID, pin string) error {
+	stored, err := s.pins.PINFor(ctx, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return apperr.New(apperr.Invalid, "pin_not_set", "尚未设置电子社保卡密码，请先用短信验证码登录后设置。",
+			"No e-card password is set yet: sign in with an SMS code first and set one.")
+	} else if err != nil {
+		return err
+	}
+	now := s.now()
+	if now.Before(stored.LockedUntil) {
+		mins := int(stored.LockedUntil.Sub(now).Minutes()) + 1
+		return apperr.New(apperr.RateLimited, "pin_locked",
+			fmt.Sprintf("密码错误次数过多，请%d分钟后再试，或用短信验证码登录后重置密码。", mins),
+			fmt.Sprintf("Too many wrong passwords: try again in %d minutes, or sign in by SMS code and reset it.", mins))
+	}
+	ok := validPIN(pin) && subtle.ConstantTimeCompare(pinHash(pin, stored.Salt), stored.Hash) == 1
+	if err := s.pins.PINAttempt(ctx, personID, ok, pinMaxFailures, now.Add(pinLockout)); err != nil {
+		return err
+	}
+	if !ok {
+		return errPIN
+	}
+	return nil
 }

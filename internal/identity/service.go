@@ -42,6 +42,8 @@ type Store interface {
 	CreateSession(ctx context.Context, s Session) error
 	SessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
 	DeleteSession(ctx context.Context, hash []byte) error
+	// ConfirmSession sets the session's ConfirmedAt; ErrNotFound if none.
+	ConfirmSession(ctx context.Context, hash []byte, at time.Time) error
 }
 
 // SMSSender delivers a text message. In demo mode it is the sandbox outbox;
@@ -67,6 +69,9 @@ type Session struct {
 	Method    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// ConfirmedAt is when the person last confirmed a sensitive step with a
+	// second factor in this session (zero: never); see Confirm.
+	ConfirmedAt time.Time
 }
 
 // Tunables with the reasons for their values.

@@ -203,8 +203,12 @@ func newKey() string {
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identity.Person, csrf string) {
 	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
 		BillIDs: r.PostForm["bill"], Channel: r.PostFormValue("channel"), IdempotencyKey: r.PostFormValue("key"),
+		Confirmed: h.Identity.Confirmed(sessionOf(r)),
 	})
-	if err != nil {
+	if isConfirmRequired(err) {
+		h.confirmPage(w, r, p, csrf, "order", err, nil, false)
+		return
+	} else if err != nil {
 		h.pageError(w, r, p, err)
 		return
 	}

@@ -68,7 +68,7 @@ func (h *handler) withPerson(next personHandler) http.HandlerFunc {
 			h.pageError(w, r, nil, err)
 			return
 		}
-		next(w, r, p, token)
+		next(w, r.WithContext(withSession(r.Context(), sess)), p, token)
 	}
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -141,9 +142,10 @@ func (x q) CreateSession(ctx context.Context, s identity.Session) error {
 func (x q) SessionByTokenHash(ctx context.Context, hash []byte) (identity.Session, error) {
 	var s identity.Session
 	var created, exp int64
-	err := x.db.QueryRowContext(ctx, `SELECT token_hash, person_id, method, created_at, expires_at FROM sessions WHERE token_hash = $1`, hash).
-		Scan(&s.TokenHash, &s.PersonID, &s.Method, &created, &exp)
-	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(exp)
+	var confirmed sql.NullInt64
+	err := x.db.QueryRowContext(ctx, `SELECT token_hash, person_id, method, created_at, expires_at, confirmed_at FROM sessions WHERE token_hash = $1`, hash).
+		Scan(&s.TokenHash, &s.PersonID, &s.Method, &created, &exp, &confirmed)
+	s.CreatedAt, s.ExpiresAt, s.ConfirmedAt = fromMS(created), fromMS(exp), fromNullMS(confirmed)
 	return s, translate(err)
 }
 

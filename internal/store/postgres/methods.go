@@ -62,6 +62,9 @@ func (d *DB) CreateSession(ctx context.Context, s identity.Session) error {
 func (d *DB) SessionByTokenHash(ctx context.Context, h []byte) (identity.Session, error) {
 	return d.reader().SessionByTokenHash(ctx, h)
 }
+func (d *DB) ConfirmSession(ctx context.Context, h []byte, at time.Time) error {
+	return d.writer().ConfirmSession(ctx, h, at)
+}
 func (d *DB) DeleteSession(ctx context.Context, h []byte) error {
 	return d.writer().DeleteSession(ctx, h)
 }
