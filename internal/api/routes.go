@@ -60,6 +60,12 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("POST /api/v1/auth/face-sessions", h.limited(h.startFace))
 	mux.HandleFunc("POST /api/v1/auth/national-login", h.limited(h.startNational))
 	mux.HandleFunc("PUT /api/v1/me/ecard-pin", h.strong(h.setPIN))
+	mux.HandleFunc("GET /api/v1/me/confirmations", h.authed(h.confirmations))
+	mux.HandleFunc("POST /api/v1/me/confirmations", h.limited(h.authed(h.confirm)))
+	mux.HandleFunc("POST /api/v1/me/confirmations/sms-code", h.limited(h.authed(h.sendConfirmCode)))
+	mux.HandleFunc("POST /api/v1/me/confirmations/face", h.limited(h.authed(h.startConfirmFace)))
+	mux.HandleFunc("POST /api/v1/me/phone/sms-code", h.limited(h.strong(h.sendPhoneCode)))
+	mux.HandleFunc("PUT /api/v1/me/phone", h.limited(h.strong(h.changePhone)))
 
 	mux.HandleFunc("GET /api/v1/regions", h.listRegions)
 	mux.HandleFunc("GET /api/v1/regions/{code}", h.getRegion)

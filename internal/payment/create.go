@@ -43,6 +43,9 @@ type CreateOrderRequest struct {
 	// App is the WeChat app the payer pays in: identity.AppMiniProgram for
 	// the mini-program, else the official account (pages in WeChat).
 	App string
+	// Confirmed: the payer gave a second factor in the last few minutes
+	// (identity.Service.Confirmed), as payments above the review line need.
+	Confirmed bool
 }
 
 // OrderWithPay is an order and, while it can be paid, how to pay it.
@@ -90,6 +93,9 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 		return nil, err
 	}
 	if err := s.checkLimits(ctx, payer, req.Channel, bills); err != nil {
+		return nil, err
+	}
+	if err := s.checkConfirmed(req, bills); err != nil {
 		return nil, err
 	}
 	prev, superseded, err := s.supersede(ctx, payer.ID, req.IdempotencyKey, bills)

@@ -87,6 +87,8 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Enrolments", testEnrolments},
 		{"SMSCodes", testSMSCodes},
 		{"Sessions", testSessions},
+		{"ConfirmSession", testConfirmSession},
+		{"UpdatePhone", testUpdatePhone},
 		{"Bills", testBills},
 		{"LockBills", testLockBills},
 		{"BillRun", testBillRun},
