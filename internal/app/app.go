@@ -261,7 +261,7 @@ func (a *App) routes() http.Handler {
 		panic(err) // templates are embedded: a parse error is a build defect caught by every test
 	}
 	consoleH, err := console.NewHandler(console.Deps{PolicyAdmin: a.PolicyAdmin, Operators: a.Operators, Tickets: a.Tickets, Payments: a.Payments,
-		Persons: a.Identity, Policies: a.Policy, Store: a.db.ConsoleStore(), Deletions: eraser, Now: a.now, Log: a.log,
+		Persons: a.Identity, Policies: a.Policy, Store: a.db.ConsoleStore(), Deletions: eraser, Credits: a.db.Credits(), Now: a.now, Log: a.log,
 		Secure: strings.HasPrefix(a.publicURL, "https://"), Wake: a.runner.Wake})
 	if err != nil {
 		panic(err) // embedded templates, as above

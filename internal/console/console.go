@@ -56,6 +56,8 @@ type Deps struct {
 	Wake        func() // the job runner's Wake, after moving a retry forward
 	// Deletions shows people's deletion requests on their orders; optional.
 	Deletions Deletions
+	// Credits lists overdue credit pay credits; optional.
+	Credits Credits
 }
 
 type handler struct {

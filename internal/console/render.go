@@ -23,7 +23,7 @@ var templateFS embed.FS
 
 // pages lists every page template; each is parsed with the layout.
 var pages = []string{"login", "error", "dashboard", "holds", "refunds", "orders", "order", "recon", "retries",
-	"tickets", "ticket", "faq", "settings", "audit", "operators", "policies", "policy_pack", "policy_new", "policy_preview"}
+	"credits", "tickets", "ticket", "faq", "settings", "audit", "operators", "policies", "policy_pack", "policy_new", "policy_preview"}
 
 type templates struct{ byName map[string]*template.Template }
 
@@ -93,6 +93,7 @@ func navItems() []navItem {
 		{"dashboard", "/admin/", "概览", string(operator.ViewDashboard)},
 		{"holds", "/admin/holds", "冻结订单", string(operator.ViewHolds)},
 		{"refunds", "/admin/refunds", "退款", string(operator.ViewRefunds)},
+		{"credits", "/admin/credits", "信用付逾期", string(operator.ViewOrders)},
 		{"orders", "/admin/orders", "订单查询", string(operator.ViewOrders)},
 		{"recon", "/admin/recon", "对账差异", string(operator.ViewRecon)},
 		{"retries", "/admin/retries", "入账重试", string(operator.ViewRetries)},

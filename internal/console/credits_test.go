@@ -1,0 +1,59 @@
+package console_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/shebao-project/shebao/internal/console"
+	"github.com/shebao-project/shebao/internal/console/consoletest"
+	"github.com/shebao-project/shebao/internal/operator"
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+// TestOverdueCredits: an overdue credit pay credit is listed for operators
+// with the person masked, how often collection failed and why; repaid
+// credits are not.
+func TestOverdueCredits(t *testing.T) {
+	w := consoletest.New(t)
+	p := w.Person(t, 1)
+	overdue := w.Order(t, p, "2026-05", 99_720, payment.Credited)
+	repaid := w.Order(t, p, "2026-06", 99_720, payment.Credited)
+	now := w.Clock.Now()
+	err := w.DB.Credits().InCreditTx(t.Context(), func(tx payment.CreditTx) error {
+		if err := tx.PutCreditAgreement(t.Context(), payment.CreditAgreement{PersonID: p.ID, Region: p.Region, LimitFen: 500_000,
+			MandateRef: "CRM_" + p.ID, Status: payment.AgreementSuspended, SignedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.InsertCredit(t.Context(), payment.Credit{OrderID: overdue.ID, PersonID: p.ID, AmountFen: 99_720, DueAt: now,
+			Status: payment.CreditOverdue, Attempts: 3, LastFailure: "INSUFFICIENT_BALANCE", CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
+			return err
+		}
+		return tx.InsertCredit(t.Context(), payment.Credit{OrderID: repaid.ID, PersonID: p.ID, AmountFen: 99_720, DueAt: now,
+			Status: payment.CreditRepaid, Attempts: 1, CreatedAt: now, UpdatedAt: now, Version: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := console.NewHandler(console.Deps{Operators: w.Operators, Tickets: w.Tickets, Payments: w.Payments, Persons: w.Identity,
+		Store: w.DB.ConsoleStore(), Credits: w.DB.Credits(), Now: w.Clock.Now, Log: w.Log, Wake: w.Runner.Wake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(t, h, http.MethodGet, "/admin/credits", signIn(t, w, "support.li", operator.Support), nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("overdue credits page: %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{overdue.ID, "997.20", "INSUFFICIENT_BALANCE", ">3<"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("overdue credits page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, repaid.ID) {
+		t.Error("a repaid credit is listed as overdue")
+	}
+	if strings.Contains(body, p.Name) || strings.Contains(body, p.Phone) {
+		t.Error("the list shows the person's name or phone in the clear")
+	}
+}
