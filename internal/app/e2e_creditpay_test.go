@@ -253,3 +253,38 @@ func TestE2ECreditPayOverdue(t *testing.T) {
 		t.Fatalf("after manual repayment: %+v", st)
 	}
 }
+
+// TestE2ECreditPayNotPosted: a credit order the core system never accepts
+// is given up after 72 hours like any payment, and its "refund" writes the
+// credit off: nothing is collected next month, the bill is due again, and
+// the audit finds credit receivable back at zero.
+func TestE2ECreditPayNotPosted(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, _ := e.login(t, hzPhone)
+	e.call(t, http.MethodPost, "/api/v1/me/credit/agreement", token, nil, nil).want(t, http.StatusOK)
+	e.raw(t, http.MethodPost, "/sandbox/core/control/faults", nil, map[string]int{"fail_next": 100000}).want(t, http.StatusOK)
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("credit-np"),
+		map[string]any{"bill_ids": ids(e.bills(t, token)), "channel": "credit_pay"}).want(t, http.StatusCreated).json(t, &o)
+	if o.State != "posting" {
+		t.Fatalf("credit order is %s, want posting (paid by credit, waiting for the core system)", o.State)
+	}
+	if st := e.credit(t, token); st.OwedFen != o.AmountFen {
+		t.Fatalf("owed %d while posting, want %d", st.OwedFen, o.AmountFen)
+	}
+
+	clock.advanceTo(clock.Now().Add(73 * time.Hour))
+	token, _ = e.login(t, hzPhone)
+	e.waitState(t, token, o.ID, "refunded")
+	st := e.credit(t, token)
+	if len(st.Credits) != 1 || st.Credits[0].Status != "cancelled" || st.OwedFen != 0 || st.AvailableFen != 500_000 {
+		t.Fatalf("credit after the order was given up: %+v", st)
+	}
+	for _, b := range e.bills(t, token) {
+		if b.ID == o.BillIDs[0] && b.Status != "due" {
+			t.Errorf("bill %s is %s, want due again", b.ID, b.Status)
+		}
+	}
+}
