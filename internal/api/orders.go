@@ -61,7 +61,14 @@ func (h *handler) getOrder(w http.ResponseWriter, r *http.Request, p *identity.P
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, orderJSON(o, nil, events))
+	attempts, err := h.Payments.Attempts(r.Context(), p.ID, o.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	v := orderJSON(o, nil, events)
+	v.Attempts = attemptsJSON(attempts)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (h *handler) closeOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {

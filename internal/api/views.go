@@ -93,6 +93,28 @@ type orderView struct {
 	CreditedAt    string             `json:"credited_at,omitempty"`
 	Pay           *payment.PayParams `json:"pay,omitempty"`
 	Events        []eventView        `json:"events,omitempty"`
+	// Supersedes is the unpaid order for the same bills this one replaced;
+	// Attempts, on GET /orders/{id}, every attempt to pay these bills.
+	Supersedes string        `json:"supersedes,omitempty"`
+	Attempts   []attemptView `json:"attempts,omitempty"`
+}
+
+// attemptView is one payment attempt: an order with its own out_trade_no.
+type attemptView struct {
+	ID         string        `json:"id"`
+	OutTradeNo string        `json:"out_trade_no"`
+	State      payment.State `json:"state"`
+	Channel    string        `json:"channel"`
+	AmountFen  money.Fen     `json:"amount_fen"`
+	CreatedAt  string        `json:"created_at"`
+}
+
+func attemptsJSON(os []payment.Order) []attemptView {
+	out := make([]attemptView, 0, len(os))
+	for _, o := range os {
+		out = append(out, attemptView{ID: o.ID, OutTradeNo: o.OutTradeNo, State: o.State, Channel: o.Channel, AmountFen: o.AmountFen, CreatedAt: ts(o.CreatedAt)})
+	}
+	return out
 }
 
 type eventView struct {
@@ -105,7 +127,8 @@ type eventView struct {
 func orderJSON(o payment.Order, pay *payment.PayParams, events []payment.Event) orderView {
 	v := orderView{ID: o.ID, State: o.State, AmountFen: o.AmountFen, Channel: o.Channel, Description: o.Description,
 		OutTradeNo: o.OutTradeNo, TransactionID: o.TransactionID, BillIDs: o.BillIDs,
-		CreatedAt: ts(o.CreatedAt), ExpiresAt: ts(o.ExpiresAt), PaidAt: ts(o.PaidAt), CreditedAt: ts(o.CreditedAt), Pay: pay}
+		CreatedAt: ts(o.CreatedAt), ExpiresAt: ts(o.ExpiresAt), PaidAt: ts(o.PaidAt), CreditedAt: ts(o.CreditedAt), Pay: pay,
+		Supersedes: o.Supersedes}
 	for _, e := range events {
 		v.Events = append(v.Events, eventView{From: string(e.From), To: string(e.To), Reason: e.Reason, At: ts(e.At)})
 	}

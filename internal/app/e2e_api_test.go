@@ -266,6 +266,16 @@ func TestE2ECashierCancelAndSupersede(t *testing.T) {
 	}
 	e.raw(t, http.MethodPost, "/sandbox/wechatpay/cashier/"+c.Pay.PrepayID, nil, map[string]string{"outcome": "success"}).want(t, http.StatusBadRequest)
 	e.payOrder(t, token, d)
+	// The attempts stay linked: one business order, each attempt with its
+	// own out_trade_no, the replaced one closed.
+	od := e.getOrder(t, token, d.ID)
+	if od.Supersedes != c.ID || len(od.Attempts) != 2 || od.Attempts[0].ID != c.ID || od.Attempts[1].ID != d.ID ||
+		od.Attempts[0].State != "closed" || od.Attempts[0].OutTradeNo == od.Attempts[1].OutTradeNo {
+		t.Errorf("order %s: supersedes %q, attempts %+v; want %s (closed) then itself, with distinct out_trade_no", d.ID, od.Supersedes, od.Attempts, c.ID)
+	}
+	if ob := e.getOrder(t, token, b.ID); len(ob.Attempts) != 2 || ob.Attempts[0].ID != a.ID || ob.Attempts[1].ID != b.ID {
+		t.Errorf("order %s after %s was closed by the payer: attempts %+v", b.ID, a.ID, ob.Attempts)
+	}
 	if o := e.getOrder(t, token, a.ID); o.State != "closed" {
 		t.Errorf("closed order %s became %s", a.ID, o.State)
 	}

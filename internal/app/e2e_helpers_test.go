@@ -383,6 +383,12 @@ type (
 		Events     []struct {
 			From, To, Reason string
 		} `json:"events"`
+		Supersedes string `json:"supersedes"`
+		Attempts   []struct {
+			ID         string `json:"id"`
+			OutTradeNo string `json:"out_trade_no"`
+			State      string `json:"state"`
+		} `json:"attempts"`
 	}
 	voucherDoc struct {
 		ID       string `json:"id"`

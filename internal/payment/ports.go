@@ -206,6 +206,9 @@ type Store interface {
 	OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error)
 	OrderByIdempotencyKey(ctx context.Context, payerID, key string) (Order, error)
 	OrdersForPerson(ctx context.Context, personID string, limit int) ([]Order, error)
+	// OrderAttempts lists the orders that included any of the order's
+	// bills (its own included), oldest first, at most limit.
+	OrderAttempts(ctx context.Context, orderID string, limit int) ([]Order, error)
 	OrderEvents(ctx context.Context, orderID string) ([]Event, error)
 	NotificationSeen(ctx context.Context, provider, id string) (bool, error)
 	BillsForPerson(ctx context.Context, personID string) ([]billing.Bill, error)

@@ -88,6 +88,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"SMSCodes", testSMSCodes},
 		{"Sessions", testSessions},
 		{"ConfirmSession", testConfirmSession},
+		{"OrderAttempts", testOrderAttempts},
 		{"UpdatePhone", testUpdatePhone},
 		{"Bills", testBills},
 		{"LockBills", testLockBills},
