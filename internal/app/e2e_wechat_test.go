@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,31 @@ func TestE2ENoticePreferences(t *testing.T) {
 	}
 	wantError(t, e.call(t, http.MethodPut, "/api/v1/me/notice-preferences", token, nil, map[string]any{"reminders": "no"}),
 		http.StatusBadRequest, "invalid_json", "reminders")
+}
+
+// TestE2EBridgeFailureSaysSo: WeChat's JS bridge answers a failed payment
+// with ":fail" and no reason; the result page says the payment did not go
+// through, without claiming why, and the order stays payable.
+func TestE2EBridgeFailureSaysSo(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	b := newBrowser(t, e)
+	b.signIn(t, "13800000002")
+	pay := b.get(t, "/me").want(t, http.StatusOK).form(t, "/orders").values("")
+	r := b.post(t, "/orders", pay, sameOrigin(e)).want(t, http.StatusSeeOther)
+	token, _ := e.login(t, "13800000002")
+	var os struct {
+		Orders []order `json:"orders"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/me/orders", token, nil, nil).want(t, http.StatusOK).json(t, &os)
+	if len(os.Orders) == 0 {
+		t.Fatalf("no order after paying from the page (sent to %q)", r.Header.Get("Location"))
+	}
+	p := b.get(t, "/orders/"+os.Orders[0].ID+"?cashier=failed").want(t, http.StatusOK)
+	if !strings.Contains(p.html, "微信没有说明原因") || strings.Contains(p.html, "支付未完成：余额不足") {
+		t.Errorf("the result page after a bridge failure does not say it plainly, or claims a reason:\n%s", p.html)
+	}
+	if o := e.getOrder(t, token, os.Orders[0].ID); o.State != "awaiting_payment" {
+		t.Errorf("after a failure at the bridge the order is %s, want awaiting_payment", o.State)
+	}
 }

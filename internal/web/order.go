@@ -94,7 +94,7 @@ func (h *handler) payInPlace(r *http.Request, o payment.Order, d *orderData) err
 
 // failedAtCashier are the outcomes a payment page reports when the person
 // did not pay: the order stays payable, and the page says how to go on.
-var failedAtCashier = map[string]bool{"cancel": true, "insufficient": true, "frozen": true, "pin_locked": true, "limit": true}
+var failedAtCashier = map[string]bool{"cancel": true, "insufficient": true, "frozen": true, "pin_locked": true, "limit": true, "failed": true}
 
 // orderState is the small JSON the result page's script polls.
 func (h *handler) orderState(w http.ResponseWriter, r *http.Request, p *identity.Person, _ string) {

@@ -15,7 +15,9 @@
       // WeChat's own advice: treat "ok" as "the person finished", not as
       // paid; the order's state, from the notification, is the truth.
       if (/:ok$/.test(msg)) { location.replace(back); return; }
-      location.replace(back + (/:cancel$/.test(msg) ? '?cashier=cancel' : '?cashier=insufficient'));
+      // ":fail" does not say why (balance, card, network): the page says
+      // the payment did not go through and how to go on, nothing more.
+      location.replace(back + (/:cancel$/.test(msg) ? '?cashier=cancel' : '?cashier=failed'));
     });
   };
   btn.hidden = false;
