@@ -135,6 +135,13 @@ func (s hookedStore) OrderByIdempotencyKey(ctx context.Context, payerID, key str
 	return o, err
 }
 
+// InGroupTx keeps the SQLite store's group commit (payment.GroupCommitter)
+// visible through the wrapper, so tests and benchmarks take the production
+// path.
+func (s hookedStore) InGroupTx(ctx context.Context, fn func(payment.Tx) error) error {
+	return s.Store.(payment.GroupCommitter).InGroupTx(ctx, fn)
+}
+
 // hooked is the real provider with a hook before Prepay, so a test can hold
 // a prepay in flight: instrumentation, not a mock.
 type hooked struct {

@@ -371,6 +371,18 @@ func (st simStore) InTx(ctx context.Context, fn func(payment.Tx) error) error {
 	return err
 }
 
+// InGroupTx is the notifications' path (payment.GroupCommitter), counted
+// and followed by a crash point like InTx.
+func (st simStore) InGroupTx(ctx context.Context, fn func(payment.Tx) error) error {
+	st.s.inTx++
+	err := st.Store.(payment.GroupCommitter).InGroupTx(ctx, fn)
+	st.s.inTx--
+	if err == nil {
+		st.s.crash("after a commit, before anyone hears of it")
+	}
+	return err
+}
+
 // simLogHandler writes the service's log into the step log (verbose runs).
 type simLogHandler struct{ s *sim }
 

@@ -33,6 +33,9 @@ type DB struct {
 	r  *sql.DB // read-only pool
 	ws *stmtCache
 	rs *stmtCache
+	// group batches payment notifications' writes into shared commits
+	// (groupcommit.go).
+	group groupCommit
 }
 
 // pragmas, in the order they are applied to every connection:
