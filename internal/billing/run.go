@@ -206,8 +206,12 @@ func (s *Service) priceOne(e Enrolled, month policy.Month, asOf string, monthly 
 	if len(items) == 0 {
 		return nil, nil
 	}
-	key := quoteKey(e.Region, e.Type, items)
-	lines, ok := monthly.quote(key)
+	key, shared := quoteKey(e.Region, e.Type, items)
+	var lines []Bill
+	ok := false
+	if shared {
+		lines, ok = monthly.quote(key)
+	}
 	if !ok {
 		p := &identity.Person{ID: e.PersonID, Region: e.Region, Type: e.Type}
 		q, err := s.quoteAt(p, month.String(), items, asOf)
@@ -223,7 +227,9 @@ func (s *Service) priceOne(e Enrolled, month policy.Month, asOf string, monthly 
 				BaseFen: line.BaseFen, Rate: line.Rate, AmountFen: line.AmountFen, PersonalAccountFen: line.PersonalAccountFen,
 				Policy: line.Policy, Status: Due})
 		}
-		monthly.remember(key, lines)
+		if shared {
+			monthly.remember(key, lines)
+		}
 	}
 	out := make([]Bill, len(lines))
 	for i, b := range lines {
@@ -237,8 +243,15 @@ func (s *Service) priceOne(e Enrolled, month policy.Month, asOf string, monthly 
 // region, person type, and the insurance types with their chosen bases.
 // Persons who share it are billed the same amounts, so the run quotes each
 // key once instead of once per person (a million quotes were a third of
-// the run's CPU).
-func quoteKey(region string, t identity.PersonType, items []Item) string {
+// the run's CPU). A base given as an amount is the person's own: such
+// quotes are not remembered (shared is false), so the cache holds a few
+// entries per region, not one per person.
+func quoteKey(region string, t identity.PersonType, items []Item) (key string, shared bool) {
+	for _, it := range items {
+		if it.Base != "" && it.Base != "floor" && it.Base != "ceiling" {
+			return "", false
+		}
+	}
 	var b strings.Builder
 	b.WriteString(region)
 	b.WriteByte('|')
@@ -249,7 +262,7 @@ func quoteKey(region string, t identity.PersonType, items []Item) string {
 		b.WriteByte('=')
 		b.WriteString(it.Base)
 	}
-	return b.String()
+	return b.String(), true
 }
 
 // monthlyCache remembers, per region and person type, which insurance
