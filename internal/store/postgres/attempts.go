@@ -13,31 +13,7 @@ func (x q) OrderAttempts(ctx context.Context, orderID string, limit int) ([]paym
 	rows, err := x.db.QueryContext(ctx, `SELECT o.id FROM orders o WHERE o.id IN (
 			SELECT ob.order_id FROM order_bills ob WHERE ob.bill_id IN (SELECT bill_id FROM order_bills WHERE order_id = $1))
 		ORDER BY o.created_at, o.id LIMIT $2`, orderID, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, translate(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	out := make([]payment.Order, 0, len(ids))
-	for _, id := range ids {
-		o, err := x.OrderByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return x.ordersByIDs(ctx, rows, err)
 }
 
 func (d *DB) OrderAttempts(ctx context.Context, orderID string, limit int) ([]payment.Order, error) {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/shebao-project/shebao/internal/payment"
 )
@@ -13,6 +14,11 @@ func (x q) OrderAttempts(ctx context.Context, orderID string, limit int) ([]paym
 	rows, err := x.db.QueryContext(ctx, `SELECT o.id FROM orders o WHERE o.id IN (
 			SELECT ob.order_id FROM order_bills ob WHERE ob.bill_id IN (SELECT bill_id FROM order_bills WHERE order_id = ?))
 		ORDER BY o.created_at, o.id LIMIT ?`, orderID, limit)
+	return x.ordersByIDs(ctx, rows, err)
+}
+
+// ordersByIDs reads the orders whose ids rows lists, in that order.
+func (x q) ordersByIDs(ctx context.Context, rows *sql.Rows, err error) ([]payment.Order, error) {
 	if err != nil {
 		return nil, translate(err)
 	}

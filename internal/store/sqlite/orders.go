@@ -71,31 +71,7 @@ func (x q) OrderByIdempotencyKey(ctx context.Context, payerID, key string) (paym
 
 func (x q) OrdersForPerson(ctx context.Context, personID string, limit int) ([]payment.Order, error) {
 	rows, err := x.db.QueryContext(ctx, `SELECT id FROM orders WHERE person_id = ? OR payer_id = ? ORDER BY created_at DESC LIMIT ?`, personID, personID, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, translate(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	out := make([]payment.Order, 0, len(ids))
-	for _, id := range ids {
-		o, err := x.OrderByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return x.ordersByIDs(ctx, rows, err)
 }
 
 func (x q) InsertOrder(ctx context.Context, o payment.Order) error {
