@@ -23,6 +23,9 @@ type orderData struct {
 	// Bridge holds, inside WeChat, the signed JSAPI parameters the page's
 	// script hands WeixinJSBridge (getBrandWCPayRequest).
 	Bridge string
+	// Credit is the credit an order paid with credit pay opened: when and
+	// how much is collected from the card.
+	Credit *payment.Credit
 }
 
 // orderPage is the result page. While the payment is pending it refreshes
@@ -35,6 +38,9 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 		return
 	}
 	d := orderData{Order: o, Cashier: r.URL.Query().Get("cashier")}
+	if o.Channel == payment.CreditChannel && o.PayerID == p.ID {
+		d.Credit = h.creditFor(r, p, o.ID)
+	}
 	switch o.State {
 	case payment.AwaitingPayment:
 		// Where the person pays: the channel's page (the card bank's PIN page,

@@ -26,13 +26,14 @@ type recordData struct {
 	Hidden     int // arrears this profile does not list (current period only)
 	Total      money.Fen
 	Channels   []string
+	Credit     bool // the region offers credit pay (社保信用付): link its page
 	IdemKey    string
 	Stage      string // step-by-step profiles: "confirm", then "pay"
 }
 
 // channelCodes are the channels with a provider in this version; a
 // region's pack may list more.
-var channelCodes = map[string]bool{"wechatpay": true, "wechatpay_native": true, "ssc_account": true}
+var channelCodes = map[string]bool{"wechatpay": true, "wechatpay_native": true, "ssc_account": true, payment.CreditChannel: true}
 
 // offered tells whether the page offers a channel to this browser: inside
 // WeChat the person pays in place (JSAPI), so a QR code to scan with the
@@ -107,6 +108,7 @@ func (h *handler) recordData(r *http.Request, p *identity.Person) (*recordData, 
 		if offered(r, c.Code) {
 			d.Channels = append(d.Channels, c.Code)
 		}
+		d.Credit = d.Credit || c.Code == payment.CreditChannel
 	}
 	if len(d.Channels) > 0 {
 		if err := h.planFor(r, p, d, payable); err != nil {
