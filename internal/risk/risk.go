@@ -26,11 +26,11 @@ type Facts struct {
 // Rules are the thresholds. They are operator settings, not policy: the
 // defaults are deliberately conservative and documented in Default.
 type Rules struct {
-	LargeFen       money.Fen     // any single payment above this is held
-	UnusualFactor  int64         // above this many times the payer's largest earlier payment…
-	UnusualMinFen  money.Fen     // …and above this amount, is held
-	MaxPaidPerDay  int           // more paid orders than this in 24 hours is held
-	MaxPayeesDay   int           // paying for more people than this in 24 hours is held
+	LargeFen      money.Fen // any single payment above this is held
+	UnusualFactor int64     // above this many times the payer's largest earlier payment…
+	UnusualMinFen money.Fen // …and above this amount, is held
+	MaxPaidPerDay int       // more paid orders than this in 24 hours is held
+	MaxPayeesDay  int       // paying for more people than this in 24 hours is held
 	// ConfirmFen: a payment above this asks the payer for a second factor
 	// (e-card password or an SMS code, other than how they signed in)
 	// before it is created (seed §3 security); 0 never asks.
