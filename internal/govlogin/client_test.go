@@ -2,10 +2,13 @@ package govlogin_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oauth2-proxy/mockoidc"
@@ -27,7 +30,8 @@ func provider(t *testing.T) (*httptest.Server, *govidp.Server) {
 	t.Cleanup(ts.Close)
 	var err error
 	idp, err = govidp.New(govidp.Config{BaseURL: ts.URL, MountPrefix: "/idp", ClientID: "shebao-test", ClientSecret: "s3cret",
-		People: []govidp.Person{{Name: "张伟", DocType: "resident_id", DocNumber: "110105198503074514", Label: "张伟"}}})
+		People: []govidp.Person{{Name: "张伟", DocType: "resident_id", DocNumber: "110105198503074514", Label: "张伟"},
+			{Name: "李娜", DocType: "resident_id", DocNumber: "11010519491231002X", Label: "李娜"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,20 +51,29 @@ func client(t *testing.T, issuer, secret string) *govlogin.Client {
 // person, and returns the code and state the provider sends back.
 func signIn(t *testing.T, authURL, choice string) (code, state string) {
 	t.Helper()
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noFollow.Get(authURL + "&sandbox_person=" + choice)
+	code, state, err := follow(authURL, choice)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return code, state
+}
+
+// follow is signIn without the test: safe in other goroutines.
+func follow(authURL, choice string) (code, state string, err error) {
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(authURL + "&sandbox_person=" + choice)
+	if err != nil {
+		return "", "", err
+	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusFound {
-		t.Fatalf("authorize: %s", res.Status)
+		return "", "", fmt.Errorf("authorize: %s", res.Status)
 	}
 	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil || !strings.HasPrefix(loc.String(), redirect) {
-		t.Fatalf("redirected to %q, want %s", res.Header.Get("Location"), redirect)
+		return "", "", fmt.Errorf("redirected to %q, want %s", res.Header.Get("Location"), redirect)
 	}
-	return loc.Query().Get("code"), loc.Query().Get("state")
+	return loc.Query().Get("code"), loc.Query().Get("state"), nil
 }
 
 func isCodeErr(err error) bool {
@@ -191,4 +204,34 @@ func TestConfigRequired(t *testing.T) {
 	if _, err := govlogin.New(govlogin.Config{Issuer: "https://x"}); err == nil {
 		t.Fatal("a client without id and secret was built")
 	}
+}
+
+// TestConcurrentSignIns: people signing in at once each get their own
+// identity (the sandbox serialises mockoidc's queue and session store).
+func TestConcurrentSignIns(t *testing.T) {
+	_, idp := provider(t)
+	c := client(t, idp.Issuer(), "s3cret")
+	ctx := context.Background()
+	const verifier = "verifier-0123456789-0123456789-0123456789-abc"
+	names := []string{"张伟", "李娜"}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			u, err := c.AuthorizeURL(ctx, redirect, "s", "n", verifier)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			code, _, err := follow(u, strconv.Itoa(i%2))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			who, err := c.Exchange(ctx, redirect, code, verifier, "n")
+			if err != nil || who.Name != names[i%2] {
+				t.Errorf("sign-in %d as %s: %+v, %v", i, names[i%2], who, err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -49,10 +49,11 @@ type Server struct {
 	m      *mockoidc.MockOIDC
 	prefix string
 	people []Person
-	// authorize serialises queueing the chosen person with the
-	// authorisation that takes them off mockoidc's queue, so two people
-	// signing in at once never get each other's identity.
-	authorize sync.Mutex
+	// mu serialises every call into mockoidc: its session store is a plain
+	// map, and queueing the chosen person must go with the authorisation
+	// that takes them off its queue, so two people signing in at once
+	// never get each other's identity. A sandbox's traffic is small.
+	mu sync.Mutex
 }
 
 // New builds the provider.
@@ -90,15 +91,20 @@ func (s *Server) Issuer() string { return s.m.Issuer() }
 // authorisation endpoint, the token and userinfo endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, s.prefix)
+	locked := func(h func(http.ResponseWriter, *http.Request)) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h(w, r)
+	}
 	switch path {
 	case mockoidc.DiscoveryEndpoint:
-		s.m.Discovery(w, r)
+		locked(s.m.Discovery)
 	case mockoidc.JWKSEndpoint:
-		s.m.JWKS(w, r)
+		locked(s.m.JWKS)
 	case mockoidc.TokenEndpoint:
-		s.m.Token(w, r)
+		locked(s.m.Token)
 	case mockoidc.UserinfoEndpoint:
-		s.m.Userinfo(w, r)
+		locked(s.m.Userinfo)
 	case mockoidc.AuthorizationEndpoint:
 		s.authorizePage(w, r)
 	case "/style.css":
@@ -137,8 +143,8 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	s.authorize.Lock()
-	defer s.authorize.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.m.QueueUser(user{p})
 	s.m.Authorize(w, r)
 }
