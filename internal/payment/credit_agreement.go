@@ -51,14 +51,26 @@ func (s *Service) CreditStatusFor(ctx context.Context, p *identity.Person) (*Cre
 		return nil, errCreditNotOffered
 	}
 	st := &CreditStatus{Terms: terms}
-	a, err := s.cp.store.CreditAgreement(ctx, p.ID)
-	if err == nil {
-		st.Agreement = &a
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("payment: credit agreement: %w", err)
-	}
-	if st.Credits, err = s.cp.store.CreditsForPerson(ctx, p.ID); err != nil {
-		return nil, fmt.Errorf("payment: credits: %w", err)
+	// The agreement and the credits are two reads; a collection that
+	// suspends the agreement changes both in one transaction. Reading the
+	// agreement again after the credits and retrying if it moved gives a
+	// consistent pair (no overdue credit beside an agreement still active).
+	for try := 0; ; try++ {
+		a, err := s.creditAgreementOrNil(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if st.Credits, err = s.cp.store.CreditsForPerson(ctx, p.ID); err != nil {
+			return nil, fmt.Errorf("payment: credits: %w", err)
+		}
+		again, err := s.creditAgreementOrNil(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		st.Agreement = again
+		if sameAgreement(a, again) || try == 4 {
+			break
+		}
 	}
 	for _, c := range st.Credits {
 		if c.Owed() {
@@ -69,6 +81,23 @@ func (s *Service) CreditStatusFor(ctx context.Context, p *identity.Person) (*Cre
 		st.AvailableFen = max(st.Agreement.LimitFen-st.OwedFen, 0)
 	}
 	return st, nil
+}
+
+func (s *Service) creditAgreementOrNil(ctx context.Context, personID string) (*CreditAgreement, error) {
+	a, err := s.cp.store.CreditAgreement(ctx, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("payment: credit agreement: %w", err)
+	}
+	return &a, nil
+}
+
+func sameAgreement(a, b *CreditAgreement) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Status == b.Status && a.UpdatedAt.Equal(b.UpdatedAt)
 }
 
 // mandateRef names the person's debit mandate at the bank. It is derived
