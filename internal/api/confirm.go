@@ -37,8 +37,9 @@ func (h *handler) confirmations(w http.ResponseWriter, r *http.Request, p *ident
 		h.writeError(w, r, err)
 		return
 	}
-	body := map[string]any{"methods": methods, "confirmed": h.Identity.Confirmed(sess)}
-	if until := h.Identity.ConfirmedUntil(sess); !until.IsZero() {
+	until := h.Identity.ConfirmedUntil(sess)
+	body := map[string]any{"methods": methods, "confirmed": !until.IsZero()}
+	if !until.IsZero() {
 		body["confirmed_until"] = until.Format(time.RFC3339)
 	}
 	writeJSON(w, http.StatusOK, body)

@@ -10,8 +10,7 @@ import (
 func (h *handler) loginPIN(w http.ResponseWriter, r *http.Request) {
 	token, p, err := h.Identity.LoginPIN(r.Context(), r.PostFormValue("id_number"), r.PostFormValue("pin"))
 	if err != nil {
-		d := h.loginData(r.PostFormValue("region"), "")
-		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Error: safe(err), Data: d})
+		h.loginError(w, r, r.PostFormValue("region"), err)
 		return
 	}
 	h.signedIn(w, r, token, p)
@@ -25,8 +24,7 @@ func (h *handler) startFace(w http.ResponseWriter, r *http.Request) {
 	// return page finds it in a short-lived cookie instead of the URL.
 	id, link, err := h.Identity.StartFace(r.Context(), r.PostFormValue("id_number"), "/login/face/done")
 	if err != nil {
-		d := h.loginData(region, "")
-		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Error: safe(err), Data: d})
+		h.loginError(w, r, region, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: "sb_face", Value: id + "|" + url.QueryEscape(region), Path: "/login/face",
@@ -49,8 +47,7 @@ func (h *handler) faceDone(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: "sb_face", Path: "/login/face", MaxAge: -1, HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
 	token, p, err := h.Identity.LoginFace(r.Context(), id)
 	if err != nil {
-		d := h.loginData(region, "")
-		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Region: d.RegionCode(), Step: 1, Error: safe(err), Data: d})
+		h.loginError(w, r, region, err)
 		return
 	}
 	h.signedIn(w, r, token, p)

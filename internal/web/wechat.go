@@ -66,8 +66,7 @@ func (h *handler) wechatCallback(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?wechat=bind", http.StatusSeeOther)
 		return
 	case err != nil:
-		d := h.loginData("", "")
-		h.render(w, r, statusFor(err), "login", page{Title: "title.login", Step: 1, Error: safe(err), Data: d})
+		h.loginError(w, r, "", err)
 		return
 	}
 	h.setSession(w, token)

@@ -11,28 +11,7 @@ import (
 func (x q) OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]payment.Order, error) {
 	rows, err := x.db.QueryContext(ctx, `SELECT id FROM orders WHERE channel = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at`,
 		channel, ms(from), ms(to))
-	if err != nil {
-		return nil, translate(err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, translate(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	out := make([]payment.Order, 0, len(ids))
-	for _, id := range ids {
-		o, err := x.OrderByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, translate(rows.Err())
+	return x.ordersByIDs(ctx, rows, err)
 }
 
 // RecordDiff implements payment.Store; a difference found again keeps its
