@@ -1,6 +1,9 @@
 package policy
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Notes for each sourced figure of a pack, shared by RegionView (which lists
 // all unverified ones) and Quote (which lists the ones it used).
@@ -100,6 +103,11 @@ func (pk *pack) unverifiedNotes() []Note {
 	for _, c := range pk.spec.Channels {
 		s.addIfUnverified(figureNote(pk.policyID(), "channels["+c.Code+"]", "支付渠道 "+c.Code+" 限额",
 			"limits of channel "+c.Code, plain(c.PerPaymentFen.Yuan()+"/"+c.PerDayFen.Yuan()), c.Source))
+		if t := c.FamilyOffset; t != nil {
+			scope := strings.Join(t.Insurances, ",") + " / " + strings.Join(t.Relationships, ",")
+			s.addIfUnverified(figureNote(pk.policyID(), "channels["+c.Code+"].family_offset", "家庭共济抵扣范围",
+				"family offset scope", plain(scope), t.Source))
+		}
 	}
 	for _, code := range pk.order {
 		for _, n := range pk.insuranceNotes(pk.insurances[code]) {

@@ -69,7 +69,7 @@ var (
 	knownCycles   = set(CycleMonthly, CycleQuarterly, CycleAnnual)
 	knownProfiles = set("guangdong", "jiangsu", "national")
 	knownAuth     = set("sms", "face", "ecard_password", "national_login")
-	knownChannels = set("wechatpay", "wechatpay_native", "ssc_account", "unionpay", "credit_pay")
+	knownChannels = set("wechatpay", "wechatpay_native", "ssc_account", "unionpay", "credit_pay", "family_offset")
 	medicalCodes  = set("310", "390")
 	pensionCode   = "110"
 	medicalCode   = "310"

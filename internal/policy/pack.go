@@ -50,6 +50,9 @@ type channelSpec struct {
 	Source        Source    `yaml:"source"`
 	// Credit is the terms of credit pay (社保信用付); only credit_pay has them.
 	Credit *CreditTerms `yaml:"credit"`
+	// FamilyOffset is the terms of the family mutual-aid offset (家庭共济);
+	// only family_offset has them.
+	FamilyOffset *OffsetTerms `yaml:"family_offset"`
 }
 
 type roundingSpec struct {

@@ -47,6 +47,13 @@ var reasonsZh = map[string]string{
 	"must be from 0 to 10":                                                                 "须在0至10之间",
 	"must be from 1 to 10":                                                                 "须在1至10之间",
 
+	// Family mutual-aid offset (offset.go), and the channel list that now includes it.
+	"unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay|credit_pay|family_offset)": "未知的支付渠道 %q（应为 wechatpay、wechatpay_native、ssc_account、unionpay、credit_pay 或 family_offset）",
+	"family offset terms belong to family_offset only":                                                   "家庭共济条款（family_offset）只能用于 family_offset 渠道",
+	"family_offset needs terms (insurances, relationships, source)":                                      "family_offset 渠道须填写家庭共济条款（insurances、relationships、source）",
+	"insurance %s is not offered online in this pack, so it cannot be offset":                            "本政策包未在线提供险种 %s，不能用家庭共济抵扣",
+	"the pack's employee medical insurance (310) must have binding family_offset_allowed":                "本政策包的职工医保（310）须设 binding 为 family_offset_allowed（个人账户可家庭共济），才能提供家庭共济抵扣",
+
 	// Sources (source.go).
 	"%q is not an http(s) URL": "%q 不是 http(s) 网址",
 	"a verified figure must cite a notice (文号) or an official gov.cn URL": "已核实（verified）的数值须注明文号或 gov.cn 官方网址",

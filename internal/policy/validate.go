@@ -32,6 +32,7 @@ func decodePack(file string, data []byte, list *[]Problem) *pack {
 	checkHeader(p, pk)
 	checkFigures(p, &spec)
 	checkInsurances(p, pk)
+	checkOffset(p, pk)
 	if len(*list) > before {
 		return nil
 	}
@@ -114,7 +115,7 @@ func checkChannels(p problems, chans []channelSpec) {
 	for i, c := range chans {
 		f := indexed("channels", i)
 		if !knownChannels[c.Code] {
-			p.add(f+".code", "unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay|credit_pay)", c.Code)
+			p.add(f+".code", "unknown channel %q (want wechatpay|wechatpay_native|ssc_account|unionpay|credit_pay|family_offset)", c.Code)
 		}
 		if seen[c.Code] {
 			p.add(f+".code", "duplicate channel %q", c.Code)

@@ -30,6 +30,8 @@ type ChannelView struct {
 	Source        Source    `json:"source"`
 	// Credit is set for credit_pay only: its limit and repayment schedule.
 	Credit *CreditTerms `json:"credit,omitempty"`
+	// FamilyOffset is set for family_offset only: what may be offset, for whom.
+	FamilyOffset *OffsetTerms `json:"family_offset,omitempty"`
 }
 
 // FigureView is an amount with its source.
