@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/config"
@@ -30,7 +29,10 @@ func runLoadtest(args []string, stdout, stderr io.Writer) int {
 	count := fs.Int("count", 0, "orders to complete (instead of a duration)")
 	region := fs.String("region", "110000", "region of the simulated people")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (in-process: server included) to this file")
+	db := fs.String("db", "", "in-process: the server's database (postgres://USER@HOST:PORT/DB, a fresh one; default SQLite in the temporary data directory)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured run (in-process: server included) to this file")
+	blockProfile := fs.String("blockprofile", "", "write a profile of where goroutines waited (locks, channels, database connections) during the run")
+	mutexProfile := fs.String("mutexprofile", "", "write a profile of contended mutexes during the run")
 	sigSample := fs.Duration("signature-sample", 2*time.Second, "how long to measure the signature limit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -49,7 +51,7 @@ func runLoadtest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		run, err := Start(ctx, config.Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, LogFormat: "text", LogLevel: "error", MaxInFlight: config.DefaultMaxInFlight()},
+		run, err := Start(ctx, config.Config{Addr: "127.0.0.1:0", DataDir: dir, DB: *db, Demo: true, LogFormat: "text", LogLevel: "error", MaxInFlight: config.DefaultMaxInFlight()},
 			Options{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 		if err != nil {
 			fmt.Fprintln(stderr, "shebao loadtest:", err)
@@ -58,20 +60,15 @@ func runLoadtest(args []string, stdout, stderr io.Writer) int {
 		defer run.Stop(10 * time.Second)
 		cfg.URL = run.URL
 		cfg.Memory = heapInUse
+		cfg.CPU = processCPU()
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(stderr, "shebao loadtest:", err)
-			return 2
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "shebao loadtest:", err)
-			return 2
-		}
-		defer pprof.StopCPUProfile()
+	profiles, err := startProfiles(*cpuProfile, *blockProfile, *mutexProfile)
+	if err != nil {
+		fmt.Fprintln(stderr, "shebao loadtest:", err)
+		return 2
 	}
+	defer profiles.close()
+	cfg.Window = profiles.window(stderr)
 	sum, err := loadtest.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "shebao loadtest:", err)
@@ -101,6 +98,10 @@ func heapInUse() uint64 {
 func printSummary(w io.Writer, s *loadtest.Summary) {
 	fmt.Fprintf(w, "orders completed: %d in %.1f s with %d citizens: %.1f orders/s\n", s.Orders, s.Seconds, s.Citizens, s.OrdersPerSecond)
 	fmt.Fprintf(w, "signature limit on this machine: %.1f orders/s (ratio %.2f)\n", s.SignatureLimitPerSec, s.RatioToSignatureLimit)
+	if s.CPUMSPerOrder > 0 {
+		fmt.Fprintf(w, "CPU per order (server, sandboxes and generator): %.1f ms, of which its signatures %.1f ms (CPU ratio %.2f)\n",
+			s.CPUMSPerOrder, s.SignatureCPUMSPerOrder, s.CPURatio)
+	}
 	fmt.Fprintf(w, "p99 per API call: %.1f ms; errors: %d %v\n", s.P99MS, s.Errors, s.ErrorsByStep)
 	if s.PeakMemoryBytes > 0 {
 		fmt.Fprintf(w, "peak memory (server and generator, in-process): %.1f MB\n", float64(s.PeakMemoryBytes)/(1<<20))

@@ -35,6 +35,14 @@ type Config struct {
 	// Pool is how many people to register before the clock starts
 	// (default: Count, or 25 per citizen for a timed run).
 	Pool int
+	// Window, if set, is called when the measured run starts (after the
+	// people are registered and the signature limit is sampled), and the
+	// function it returns when the run ends: profiles taken there show the
+	// payments alone.
+	Window func() (end func())
+	// CPU, if set, reports the CPU time the process has used so far
+	// (in-process runs: server, sandboxes and generator together).
+	CPU func() time.Duration
 }
 
 // Summary is what a run measured.
@@ -50,6 +58,17 @@ type Summary struct {
 	Steps                 map[string]StepStats `json:"steps"`
 	PeakMemoryBytes       uint64               `json:"peak_memory_bytes,omitempty"`
 	Citizens              int                  `json:"citizens"`
+	// CPUMSPerOrder is the process's CPU time during the run per order
+	// completed (in-process runs): on a machine shared with other work it
+	// varies less than orders per second.
+	CPUMSPerOrder float64 `json:"cpu_ms_per_order,omitempty"`
+	// SignatureCPUMSPerOrder is the CPU time the signatures of one order
+	// took while the limit was sampled (in-process runs). Divided by
+	// CPUMSPerOrder it gives the ratio as CPU shares, which another
+	// process's load on the machine hardly moves.
+	SignatureCPUMSPerOrder float64 `json:"signature_cpu_ms_per_order,omitempty"`
+	// CPURatio is SignatureCPUMSPerOrder / CPUMSPerOrder.
+	CPURatio float64 `json:"cpu_ratio,omitempty"`
 }
 
 // Run performs a load test.
@@ -61,16 +80,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if sample <= 0 {
 		sample = 2 * time.Second
 	}
-	limit := SignatureLimit(ctx, sample)
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Citizens * 2}}
 	c := &client{base: strings.TrimRight(cfg.URL, "/"), sandbox: strings.TrimRight(cfg.SandboxURL, "/"), hc: hc}
 	if c.sandbox == "" {
 		c.sandbox = c.base
-	}
-	if cfg.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
-		defer cancel()
 	}
 	// People are registered before the clock starts (a pool), and topped up
 	// in the background if the run outlasts it: registering people is the
@@ -82,41 +95,78 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Pool > 0 {
 		initial = cfg.Pool
 	}
-	phones, err := population(ctx, c, cfg.Region, initial, cfg.Count)
+	sig := sigMeter{cpu: cfg.CPU}
+	popCtx, endPop := context.WithCancel(ctx)
+	defer endPop()
+	phones, err := population(popCtx, c, cfg.Region, initial, cfg.Count)
 	if err != nil {
 		return nil, err
+	}
+	before := sig.sample(ctx, sample)
+	// The duration counts from here: registering the pool and sampling the
+	// signatures must not eat into the run.
+	runCtx := ctx
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
 	}
 	rec := newRecorder()
 	var done, failed atomic.Int64
 	var peak atomic.Uint64
-	stop := watch(ctx, cfg, &done, &failed, &peak)
+	stop := watch(runCtx, cfg, &done, &failed, &peak)
+	end := func() {}
+	if cfg.Window != nil {
+		end = cfg.Window()
+	}
+	var cpu0 time.Duration
+	if cfg.CPU != nil {
+		cpu0 = cfg.CPU()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range cfg.Citizens {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for phone := range phones {
-				if ctx.Err() != nil {
+				if runCtx.Err() != nil {
 					return
 				}
-				if c.citizen(ctx, phone, rec) {
+				if c.citizen(runCtx, phone, rec) {
 					done.Add(1)
-				} else if ctx.Err() == nil {
+				} else if runCtx.Err() == nil {
 					failed.Add(1)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	var cpu time.Duration
+	if cfg.CPU != nil {
+		cpu = cfg.CPU() - cpu0
+	}
+	end()
 	stop()
+	endPop()
+	// The limit is sampled again after the run and the higher figure kept:
+	// other work on a shared machine during one sample must not lower the
+	// limit and so flatter the ratio.
+	limit := max(before, sig.sample(ctx, sample))
 	steps, errs, p99 := rec.stats()
 	s := &Summary{Orders: int(done.Load()), Seconds: elapsed.Seconds(), SignatureLimitPerSec: limit,
 		P99MS: p99, Errors: int(failed.Load()), ErrorsByStep: errs, Steps: steps, PeakMemoryBytes: peak.Load(), Citizens: cfg.Citizens}
 	s.OrdersPerSecond = float64(s.Orders) / elapsed.Seconds()
 	if limit > 0 {
 		s.RatioToSignatureLimit = s.OrdersPerSecond / limit
+	}
+	if sig.orders > 0 && cfg.CPU != nil {
+		s.SignatureCPUMSPerOrder = float64(sig.spent.Microseconds()) / 1000 / float64(sig.orders)
+	}
+	if cfg.CPU != nil && s.Orders > 0 {
+		s.CPUMSPerOrder = float64(cpu.Microseconds()) / 1000 / float64(s.Orders)
+		if s.SignatureCPUMSPerOrder > 0 {
+			s.CPURatio = s.SignatureCPUMSPerOrder / s.CPUMSPerOrder
+		}
 	}
 	return s, nil
 }
