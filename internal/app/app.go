@@ -199,9 +199,15 @@ func (a *App) buildPayments(ctx context.Context, o Options, k keys) error {
 	if err != nil {
 		return err
 	}
+	providers := map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount,
+		"wechatpay_native": wechatpay.NewNative(provider, a.publicURL+"/api/v1/payments/wechatpay_native/notify")}
+	if unionPay, err := a.outside.unionPayProvider(a.publicURL, o.Random, o.Now); err != nil {
+		return err
+	} else if unionPay != nil {
+		providers["unionpay"] = unionPay
+	}
 	a.Payments = payment.NewService(payment.Deps{
-		Store: a.db.Payments(), Providers: map[string]payment.Provider{"wechatpay": provider, "ssc_account": cardAccount,
-			"wechatpay_native": wechatpay.NewNative(provider, a.publicURL+"/api/v1/payments/wechatpay_native/notify")},
+		Store: a.db.Payments(), Providers: providers,
 		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
 		Signer: voucher.NewSigner(k.sm2), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,

@@ -37,6 +37,7 @@ type outside struct {
 	dir                       string
 	sandboxURL                string // demo: where the sandbox is served
 	faceURL, coreURL, bankURL string
+	unionPayURL               string // "" in production without a UnionPay route
 	sms                       identity.SMSSender
 	oa, mp                    *wxplatform.AppConfig // the two WeChat apps
 }
@@ -55,6 +56,7 @@ func newOutside(cfg sandboxConfig, publicURL string, o Options, log *slog.Logger
 		x.sms = &sms.Client{URL: cfg.url + smsPath, HTTP: &http.Client{Timeout: 5 * time.Second}}
 	}
 	x.faceURL, x.coreURL, x.bankURL = x.sandboxURL+facePrefix, x.sandboxURL+corePrefix, x.sandboxURL+sscPrefix
+	x.unionPayURL = x.sandboxURL + unionPayPrefix
 	var err error
 	if x.oa, x.mp, err = wechatAppConfigs(x.dir, x.sandboxURL, o.Random); err != nil {
 		return nil, err
@@ -73,6 +75,9 @@ type gateways struct {
 	FaceURL     string `json:"face_url"`
 	CoreURL     string `json:"core_url"`
 	CardBankURL string `json:"card_bank_url"`
+	// UnionPayURL is optional: the UnionPay route's acquirer, speaking
+	// SSCA/1 with the keys in unionpay/. Absent, UnionPay is not offered.
+	UnionPayURL string `json:"unionpay_url,omitempty"`
 }
 
 // newProductionOutside reads the agency's credentials and gateways; nothing
@@ -86,12 +91,16 @@ func newProductionOutside(dir string) (*outside, error) {
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return nil, fmt.Errorf("app: --outside: %s: %w", gatewaysFile, err)
 	}
-	for name, u := range map[string]string{"sms_url": g.SMSURL, "face_url": g.FaceURL, "core_url": g.CoreURL, "card_bank_url": g.CardBankURL} {
+	urls := map[string]string{"sms_url": g.SMSURL, "face_url": g.FaceURL, "core_url": g.CoreURL, "card_bank_url": g.CardBankURL}
+	if g.UnionPayURL != "" {
+		urls["unionpay_url"] = g.UnionPayURL
+	}
+	for name, u := range urls {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return nil, fmt.Errorf("app: --outside: %s: %s %q is not an absolute http(s) URL", gatewaysFile, name, u)
 		}
 	}
-	x := &outside{dir: dir, faceURL: g.FaceURL, coreURL: g.CoreURL, bankURL: g.CardBankURL,
+	x := &outside{dir: dir, faceURL: g.FaceURL, coreURL: g.CoreURL, bankURL: g.CardBankURL, unionPayURL: g.UnionPayURL,
 		sms: &sms.Client{URL: g.SMSURL, HTTP: &http.Client{Timeout: 5 * time.Second}}}
 	if x.oa, err = wxplatform.ReadApp(dir); err != nil {
 		return nil, fmt.Errorf("app: --outside: official account: %w", err)
@@ -131,19 +140,35 @@ func (x *outside) provider(ctx context.Context, publicURL string) (*wechatpay.Pr
 // its card-issuing bank issues. In demo mode, whichever process starts
 // first creates them (creation is race-safe).
 func (x *outside) sscProvider(publicURL string, random io.Reader, now func() time.Time) (*ssc.Provider, error) {
-	dir := filepath.Join(x.dir, "ssc")
+	return x.bankProvider("ssc_account", "ssc", x.bankURL, publicURL, random, now)
+}
+
+// unionPayProvider builds the national profile's UnionPay route from
+// unionpay/: nil when the deployment has none (no unionpay_url).
+func (x *outside) unionPayProvider(publicURL string, random io.Reader, now func() time.Time) (*ssc.Provider, error) {
+	if x.unionPayURL == "" {
+		return nil, nil
+	}
+	return x.bankProvider("unionpay", "unionpay", x.unionPayURL, publicURL, random, now)
+}
+
+// bankProvider is an SSCA/1 provider for channel, with the credentials in
+// dir (under the outside directory) and the bank at baseURL.
+func (x *outside) bankProvider(channel, dir, baseURL, publicURL string, random io.Reader, now func() time.Time) (*ssc.Provider, error) {
+	path := filepath.Join(x.dir, dir)
 	var creds *sscsandbox.Credentials
 	var err error
 	if x.demo {
-		creds, err = sscsandbox.LoadOrCreateCredentials(dir, random)
+		creds, err = sscsandbox.LoadOrCreateCredentials(path, random)
 	} else {
-		creds, err = sscsandbox.LoadCredentials(dir)
+		creds, err = sscsandbox.LoadCredentials(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("app: card bank credentials: %w", err)
+		return nil, fmt.Errorf("app: %s credentials (%s/): %w", channel, dir, err)
 	}
-	cfg := creds.ProviderConfig(x.bankURL,
-		publicURL+"/api/v1/payments/ssc_account/notify", publicURL+"/api/v1/payments/ssc_account/refund-notify")
+	cfg := creds.ProviderConfig(baseURL,
+		publicURL+"/api/v1/payments/"+channel+"/notify", publicURL+"/api/v1/payments/"+channel+"/refund-notify")
+	cfg.Channel = channel
 	// The program's clock signs and checks the bank's messages, so a
 	// deployment (or a test) that sets it keeps both sides in step.
 	cfg.Now = now

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"path/filepath"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ const (
 	smsPath      = "/sandbox/sms"
 	facePrefix   = "/sandbox/face"
 	sscPrefix    = "/sandbox/ssc"
+	// The national profile's UnionPay route: an acquirer speaking the card
+	// account's protocol (SSCA/1) with its own merchant keys.
+	unionPayPrefix = "/sandbox/unionpay"
 )
 
 // sandbox is the outside world for demos and tests: WeChat Pay, the SMS
@@ -36,6 +40,7 @@ type sandbox struct {
 	core   *coresandbox.Server
 	face   *facesandbox.Server
 	bank   *sscsandbox.Server // the social security card's issuing bank
+	union  *sscsandbox.Server // the UnionPay route's acquirer
 	wxapp  *wxplatform.Server // the WeChat platform: login, subscription messages
 	gov    *govidp.Server     // the national unified login; nil on an https base URL
 }
@@ -56,17 +61,13 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	if err != nil {
 		return nil, fmt.Errorf("app: wechat pay sandbox: %w", err)
 	}
-	bankCreds, err := sscsandbox.LoadOrCreateCredentials(filepath.Join(dir, "ssc"), o.Random)
+	bank, err := newBankSandbox(filepath.Join(dir, "ssc"), sscPrefix, sscsandbox.CardAccountBrand(), o, log)
 	if err != nil {
-		return nil, fmt.Errorf("app: sandbox card bank credentials: %w", err)
+		return nil, err
 	}
-	bank, err := sscsandbox.NewServer(sscsandbox.Config{
-		Credentials: bankCreds, MountPrefix: sscPrefix, Now: o.Now, Logger: log.With("component", "sandbox.ssc"),
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, NotifySchedule: o.NotifySchedule,
-		AllowHTTPNotify: true, Random: o.Random,
-	})
+	union, err := newBankSandbox(filepath.Join(dir, "unionpay"), unionPayPrefix, sscsandbox.UnionPayBrand(), o, log)
 	if err != nil {
-		return nil, fmt.Errorf("app: card bank sandbox: %w", err)
+		return nil, err
 	}
 	wxapp, err := newWeChatPlatform(dir, baseURL, o)
 	if err != nil {
@@ -77,7 +78,25 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 		return nil, err
 	}
 	return &sandbox{dir: dir, wechat: wx, sms: sms.NewOutbox(o.Now), core: coresandbox.New(corePrefix, o.Now),
-		face: facesandbox.New(facePrefix, o.Now), bank: bank, wxapp: wxapp, gov: gov}, nil
+		face: facesandbox.New(facePrefix, o.Now), bank: bank, union: union, wxapp: wxapp, gov: gov}, nil
+}
+
+// newBankSandbox is one SSCA/1 bank: its merchant credentials under dir
+// (created on first use), served at prefix.
+func newBankSandbox(dir, prefix string, brand sscsandbox.Brand, o Options, log *slog.Logger) (*sscsandbox.Server, error) {
+	creds, err := sscsandbox.LoadOrCreateCredentials(dir, o.Random)
+	if err != nil {
+		return nil, fmt.Errorf("app: sandbox %s credentials: %w", brand.Name, err)
+	}
+	bank, err := sscsandbox.NewServer(sscsandbox.Config{
+		Credentials: creds, MountPrefix: prefix, Now: o.Now, Logger: log.With("component", "sandbox."+path.Base(prefix)),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, NotifySchedule: o.NotifySchedule,
+		AllowHTTPNotify: true, Random: o.Random, Brand: brand,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: sandbox %s: %w", brand.Name, err)
+	}
+	return bank, nil
 }
 
 func (s *sandbox) handler() http.Handler {
@@ -87,6 +106,7 @@ func (s *sandbox) handler() http.Handler {
 	mux.Handle(smsPath, s.sms)
 	mux.Handle(facePrefix+"/", s.face)
 	mux.Handle(sscPrefix+"/", s.bank)
+	mux.Handle(unionPayPrefix+"/", s.union)
 	mux.Handle(wechatPlatformPrefix+"/", s.wxapp)
 	if s.gov != nil {
 		mux.Handle(govLoginPrefix+"/", s.gov)
@@ -99,5 +119,6 @@ func (s *sandbox) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.wechat.Run(ctx) })
 	wg.Go(func() { s.bank.Run(ctx) })
+	wg.Go(func() { s.union.Run(ctx) })
 	wg.Wait()
 }

@@ -61,8 +61,8 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 			log.Error("sandbox serve", "err", err)
 		}
 	}()
-	fmt.Fprintf(stdout, "shebao sandbox at %s (WeChat Pay %s, card bank %s, SMS %s, face %s, core %s); merchant credentials in %s\n",
-		base, wechatPrefix, sscPrefix, smsPath, facePrefix, corePrefix, strings.TrimSuffix(sb.dir, "/")+"/merchant.json")
+	fmt.Fprintf(stdout, "shebao sandbox at %s (WeChat Pay %s, card bank %s, UnionPay %s, SMS %s, face %s, core %s); merchant credentials in %s\n",
+		base, wechatPrefix, sscPrefix, unionPayPrefix, smsPath, facePrefix, corePrefix, strings.TrimSuffix(sb.dir, "/")+"/merchant.json")
 	<-ctx.Done()
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -60,7 +60,8 @@ var stateLabels = map[payment.State]string{payment.Created: "已创建", payment
 	payment.Posting: "入账中", payment.Credited: "已入账", payment.Closed: "已关闭", payment.Failed: "失败", payment.Held: "冻结审核",
 	payment.Refunding: "退款中", payment.Refunded: "已退款"}
 
-var channelLabels = map[string]string{"wechatpay": "微信支付", "ssc": "社保卡金融账户", "unionpay": "银联"}
+var channelLabels = map[string]string{"wechatpay": "微信支付", "wechatpay_native": "微信扫码支付", "ssc_account": "社保卡金融账户",
+	"unionpay": "银联", payment.CreditChannel: "社保信用付"}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/shebao-project/shebao/internal/billing"
@@ -33,7 +34,13 @@ type recordData struct {
 
 // channelCodes are the channels with a provider in this version; a
 // region's pack may list more.
-var channelCodes = map[string]bool{"wechatpay": true, "wechatpay_native": true, "ssc_account": true, payment.CreditChannel: true}
+var channelCodes = map[string]bool{"wechatpay": true, "wechatpay_native": true, "ssc_account": true, "unionpay": true, payment.CreditChannel: true}
+
+// preferred is the channel listed first, and so chosen, wherever the
+// region offers it: people reach shebao through WeChat and most of them pay
+// with it; the region's other channels follow in the pack's order, one tap
+// away.
+const preferred = "wechatpay"
 
 // offered tells whether the page offers a channel to this browser: inside
 // WeChat the person pays in place (JSAPI), so a QR code to scan with the
@@ -109,6 +116,9 @@ func (h *handler) recordData(r *http.Request, p *identity.Person) (*recordData, 
 			d.Channels = append(d.Channels, c.Code)
 		}
 		d.Credit = d.Credit || c.Code == payment.CreditChannel
+	}
+	if i := slices.Index(d.Channels, preferred); i > 0 {
+		d.Channels = slices.Insert(slices.Delete(d.Channels, i, i+1), 0, preferred)
 	}
 	if len(d.Channels) > 0 {
 		if err := h.planFor(r, p, d, payable); err != nil {

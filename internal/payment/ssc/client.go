@@ -32,6 +32,11 @@ type Config struct {
 	// ("" leaves refunds to polling).
 	NotifyURL, RefundNotifyURL string
 	HTTPClient                 *http.Client // optional; a 10 s timeout client by default
+	// Channel is the payment channel this bank serves ("ssc_account" when
+	// empty; "unionpay" for the national profile's UnionPay route, an
+	// acquirer speaking SSCA/1): it names the clearing account of money
+	// collected by mandated debit.
+	Channel string
 	// Now and Random are optional (time.Now, crypto/rand): tests inject them.
 	Now    func() time.Time
 	Random io.Reader
@@ -95,6 +100,9 @@ func New(cfg Config) (*Provider, error) {
 		rnd: &lockedReader{r: cfg.Random}, keyID: keyID}
 	if p.hc == nil {
 		p.hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	if p.cfg.Channel == "" {
+		p.cfg.Channel = "ssc_account"
 	}
 	if p.now == nil {
 		p.now = time.Now

@@ -11,7 +11,7 @@ import (
 
 // Channel implements payment.Collector: repayments collected by mandated
 // debit are card account money, cleared with the channel's other payments.
-func (p *Provider) Channel() string { return "ssc_account" }
+func (p *Provider) Channel() string { return p.cfg.Channel }
 
 type mandateRequest struct {
 	MerchantID   string `json:"merchant_id"`

@@ -119,7 +119,7 @@ func (s *Server) handleCreate(r *http.Request, body []byte) (any, error) {
 		if ae := s.checkLimitsLocked(req.HolderRef, req.AmountFen, now); ae != nil {
 			return nil, ae
 		}
-		d = &debit{req: req, card: maskedCard(req.HolderRef), state: stateNotPay, createdAt: now, expireAt: expireAt}
+		d = &debit{req: req, card: s.maskedCard(req.HolderRef), state: stateNotPay, createdAt: now, expireAt: expireAt}
 		s.debits[req.OutTradeNo] = d
 	} else {
 		s.expireLocked(d, now)

@@ -28,14 +28,18 @@ type env struct {
 
 // newEnv mounts the bank as the platform does and builds the agency's
 // provider from the same credentials, as a real client of the sandbox.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newBrandEnv(t, ssc.Brand{}) }
+
+// newBrandEnv is newEnv with the bank presented as brand (zero: the card
+// account's).
+func newBrandEnv(t *testing.T, brand ssc.Brand) *env {
 	t.Helper()
 	creds, err := ssc.GenerateCredentials(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := ssc.NewServer(ssc.Config{Credentials: creds, MountPrefix: mount, AllowHTTPNotify: true,
-		NotifySchedule: []time.Duration{10 * time.Millisecond}, PollInterval: 5 * time.Millisecond})
+		NotifySchedule: []time.Duration{10 * time.Millisecond}, PollInterval: 5 * time.Millisecond, Brand: brand})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func (s *Server) handleMandate(_ *http.Request, body []byte) (any, error) {
 	defer s.mu.Unlock()
 	m := s.mandates[req.MandateRef]
 	if m == nil {
-		m = &mandate{req: req, card: maskedCard(req.HolderRef), createdAt: s.now()}
+		m = &mandate{req: req, card: s.maskedCard(req.HolderRef), createdAt: s.now()}
 		s.mandates[req.MandateRef] = m
 	} else if m.req != req {
 		return nil, newAPIError(http.StatusConflict, "MANDATE_CONFLICT", "协议号已用于另一份不同的代扣授权")

@@ -34,12 +34,14 @@ func parsePages() (*template.Template, string, error) {
 }
 
 type confirmPage struct {
+	Brand                                 Brand
 	Title, CSS, Merchant                  string
 	Amount, Description, Card, OutTradeNo string
 	Notice, Error, Action, Return         string
 }
 
 type resultPage struct {
+	Brand                              Brand
 	Title, CSS, Message, Again, Return string
 	OK                                 bool
 }
@@ -70,7 +72,7 @@ func (s *Server) showPage(w http.ResponseWriter, token, ret, pinError string, st
 	case paid:
 		s.renderResult(w, http.StatusOK, resultPage{Title: "该订单已支付", Message: "无需重复付款。", Return: ret, OK: true})
 	default:
-		page.CSS = s.cssURL()
+		page.CSS, page.Brand = s.cssURL(), s.brand
 		s.render(w, status, "page", page)
 	}
 }
@@ -136,7 +138,7 @@ func (s *Server) resultFor(token string, res confirmResult) resultPage {
 	case outcomeCancel, outcomeInsufficient, resultLimit:
 		return resultPage{Title: "未扣款", Message: res.Message + "。订单仍未支付，可重试或更换支付方式。", Again: s.confirmPath(token)}
 	default: // frozen, PIN locked: final
-		return resultPage{Title: "扣款失败", Message: res.Message + "。请联系发卡银行，或更换支付方式。"}
+		return resultPage{Title: "扣款失败", Message: res.Message + "。请联系" + s.brand.Operator + "，或更换支付方式。"}
 	}
 }
 
@@ -159,7 +161,7 @@ func yuan(fen int64) string { return fmt.Sprintf("%d.%02d", fen/100, fen%100) }
 func (s *Server) cssURL() string { return s.prefix + "/confirm.css?v=" + s.cssVersion }
 
 func (s *Server) renderResult(w http.ResponseWriter, status int, res resultPage) {
-	res.CSS = s.cssURL()
+	res.CSS, res.Brand = s.cssURL(), s.brand
 	s.render(w, status, "result", res)
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 	// RefundDelay is how long a refund stays PROCESSING; it settles at the
 	// first Run tick or query after that.
 	RefundDelay time.Duration
+	// Brand is how the pages and numbers present the bank; zero means
+	// CardAccountBrand.
+	Brand Brand
 }
 
 // DefaultNotifySchedule is the retry plan of the protocol brief: 15 s, 30 s,
@@ -70,6 +73,7 @@ type Server struct {
 	mux             *http.ServeMux
 	pages           *template.Template
 	cssVersion      string
+	brand           Brand
 	wake            chan struct{}
 
 	mu         sync.Mutex          // guards everything below: the bank's whole world
@@ -102,7 +106,12 @@ func NewServer(cfg Config) (*Server, error) {
 		poll: cfg.PollInterval, refundDelay: cfg.RefundDelay, rnd: &randSource{r: cfg.Random},
 		wake: make(chan struct{}, 1), debits: map[string]*debit{}, tokens: map[string]*debit{},
 		refunds: map[string]*refund{}, mandates: map[string]*mandate{}, dayUsed: map[string]int64{}, nonces: map[string]time.Time{},
-		limits: DefaultLimits(),
+		limits: DefaultLimits(), brand: cfg.Brand,
+	}
+	if s.brand == (Brand{}) {
+		s.brand = CardAccountBrand()
+	} else if !s.brand.complete() {
+		return nil, errors.New("ssc sandbox: a brand needs a name, operator, account, 4-digit card BIN and 2-letter serial prefix")
 	}
 	if cfg.Limits != nil {
 		s.limits = *cfg.Limits
