@@ -42,3 +42,18 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQRPayload is what each voucher of GET /api/v1/orders/{id}/vouchers
+// costs: the payload compressed into the QR text.
+func BenchmarkQRPayload(b *testing.B) {
+	key, _ := sm2.GenerateKey(rand.Reader)
+	s := NewSigner(key)
+	v, _ := Build(FiscalReceipt, testFacts(), testNumbers, "vch_bench", testCode, testNow)
+	if err := s.Sign(rand.Reader, v); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = QRPayload("https://shebao.example.cn/", v)
+	}
+}

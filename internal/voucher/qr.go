@@ -14,6 +14,7 @@ import (
 	"image/png"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/emmansun/gmsm/sm3"
 	"rsc.io/qr"
@@ -64,12 +65,26 @@ func QRPayload(baseURL string, v *Voucher) string {
 // code cannot exhaust memory; real payloads are a few kilobytes.
 const maxQRPayload = 64 << 10
 
+// deflaters keeps flate writers for reuse: a new one allocates about a
+// megabyte of tables, which made compressing a voucher's QR text cost more
+// than signing it (GET .../vouchers builds three). A writer reset onto a
+// new buffer compresses exactly as a new one does.
+var deflaters = sync.Pool{New: func() any {
+	w, err := flate.NewWriter(io.Discard, flate.BestCompression)
+	if err != nil {
+		panic(err) // only for an invalid level
+	}
+	return w
+}}
+
 func deflate(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestCompression)
-	if err != nil {
-		return nil, err
-	}
+	w := deflaters.Get().(*flate.Writer)
+	w.Reset(&buf)
+	defer func() {
+		w.Reset(io.Discard) // the pool keeps no reference to buf
+		deflaters.Put(w)
+	}()
 	if _, err := w.Write(b); err != nil {
 		return nil, err
 	}

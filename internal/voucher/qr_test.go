@@ -2,6 +2,7 @@ package voucher
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
@@ -204,3 +205,24 @@ func TestQRSVG(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// TestDeflateReused: a pooled writer compresses exactly as a new one, so
+// the QR text of a voucher does not depend on what was compressed before.
+func TestDeflateReused(t *testing.T) {
+	fresh := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w, _ := flate.NewWriter(&buf, flate.BestCompression)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		return buf.Bytes()
+	}
+	inputs := [][]byte{[]byte(strings.Repeat("社保缴费 fiscal receipt ", 40)), {}, []byte("x"), bytes.Repeat([]byte{0, 1, 2, 3}, 5000)}
+	for round := range 3 {
+		for i, in := range inputs {
+			got, err := deflate(in)
+			if err != nil || !bytes.Equal(got, fresh(in)) {
+				t.Fatalf("round %d, input %d: pooled deflate differs from a new writer's (%v)", round, i, err)
+			}
+		}
+	}
+}
