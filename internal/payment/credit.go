@@ -94,6 +94,10 @@ type CreditStore interface {
 	CreditsForPerson(ctx context.Context, personID string) ([]Credit, error)
 	// OverdueCredits lists overdue credits, oldest due first, for operators.
 	OverdueCredits(ctx context.Context, limit int) ([]Credit, error)
+	// FindRepayment finds a WeChat Pay repayment (store.ErrNotFound if none).
+	FindRepayment(ctx context.Context, q RepaymentQuery) (Repayment, error)
+	// RepaymentsForPerson lists a person's repayments, newest first.
+	RepaymentsForPerson(ctx context.Context, personID string, limit int) ([]Repayment, error)
 }
 
 // CreditTx is a payment transaction that also writes credits.
@@ -113,6 +117,13 @@ type CreditTx interface {
 	CreditByOrder(ctx context.Context, orderID string) (Credit, error)
 	// CountOverdue counts the person's overdue credits.
 	CountOverdue(ctx context.Context, personID string) (int, error)
+	FindRepayment(ctx context.Context, q RepaymentQuery) (Repayment, error)
+	// InsertRepayment stores a new repayment; store.ErrConflict if its
+	// person and idempotency key (or its out_trade_no) are taken.
+	InsertRepayment(ctx context.Context, r Repayment) error
+	// UpdateRepayment stores r if the stored version is r.Version-1;
+	// store.ErrConflict otherwise.
+	UpdateRepayment(ctx context.Context, r Repayment) error
 }
 
 // Collector collects credits by debits the holder authorised in advance

@@ -241,6 +241,9 @@ func (s *Service) isRepayment(ctx context.Context, r BillRow) bool {
 	if s.cp.store == nil {
 		return false
 	}
+	if isRepayTradeNo(r.OutTradeNo) {
+		return s.repaymentBillRow(ctx, r) // paid with WeChat Pay by the person
+	}
 	c, err := s.cp.store.CreditByRepayTradeNo(ctx, r.OutTradeNo)
 	return err == nil && c.Status == CreditRepaid && c.AmountFen == r.AmountFen
 }

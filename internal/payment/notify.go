@@ -38,6 +38,9 @@ func (s *Service) HandleNotification(ctx context.Context, channel string, r *htt
 		s.log.InfoContext(ctx, "notification ignored", "id", n.ID, "state", n.Txn.TradeState)
 		return nil
 	}
+	if isRepayTradeNo(n.Txn.OutTradeNo) {
+		return s.handleRepayNotification(ctx, channel, n) // a credit repaid with WeChat Pay
+	}
 	// Concurrent notifications share a commit where the store allows it:
 	// with SQLite that fsync, not this work, is what limits throughput.
 	err = s.inSharedTx(ctx, func(tx Tx) error {

@@ -19,7 +19,7 @@ import (
 // runner (the payer's notice jobs, JobNotice*, belong to the notice
 // service).
 func JobKinds() []string {
-	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck, JobCreditCollect}
+	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck, JobCreditCollect, JobRepayQuery, JobRepayRefund}
 }
 
 func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
@@ -40,6 +40,10 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.postingCheck(ctx, j.Ref)
 	case JobCreditCollect:
 		return s.collectCredit(ctx, j.Ref)
+	case JobRepayQuery:
+		return s.repayQuery(ctx, j.Ref)
+	case JobRepayRefund:
+		return s.repayRefund(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }

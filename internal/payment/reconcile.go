@@ -122,6 +122,8 @@ func (s *Service) checkRefundRow(ctx context.Context, channel, date string, r Bi
 	}
 	ref, err := s.store.RefundByOutRefundNo(ctx, r.OutRefundNo)
 	switch {
+	case errors.Is(err, store.ErrNotFound) && s.repaymentBillRow(ctx, r):
+		return nil // a credit repayment's refund, as recorded
 	case errors.Is(err, store.ErrNotFound):
 		return []Diff{{Kind: DiffRefundMismatch, OutTradeNo: r.OutTradeNo, Detail: "bill shows refund " + r.OutRefundNo + " we did not request",
 			Action: "operator: investigate at the provider"}}

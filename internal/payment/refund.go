@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/jobs"
@@ -136,7 +137,11 @@ func (s *Service) HandleRefundNotification(ctx context.Context, channel string, 
 		s.log.WarnContext(ctx, "refund notification refused", "channel", channel, "err", err)
 		return err
 	}
-	err = s.applyRefund(ctx, st.OutRefundNo, st)
+	if strings.HasPrefix(st.OutRefundNo, repayRefundPrefix) {
+		err = s.applyRepayRefund(ctx, st.OutRefundNo, st)
+	} else {
+		err = s.applyRefund(ctx, st.OutRefundNo, st)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.ErrorContext(ctx, "refund notification for unknown refund", "out_refund_no", st.OutRefundNo)
 		return nil
