@@ -86,3 +86,68 @@ func (h *handler) repayCredit(w http.ResponseWriter, r *http.Request, p *identit
 	}
 	writeJSON(w, http.StatusOK, creditStatusJSON(st))
 }
+
+type repaymentRequest struct {
+	Channel   string `json:"channel"`
+	WeChatApp string `json:"wechat_app,omitempty"`
+}
+
+type repaymentView struct {
+	ID            string             `json:"id"`
+	Status        string             `json:"status"`
+	Channel       string             `json:"channel"`
+	AmountFen     int64              `json:"amount_fen"`
+	CreditIDs     []string           `json:"credit_order_ids"`
+	OutTradeNo    string             `json:"out_trade_no"`
+	TransactionID string             `json:"transaction_id,omitempty"`
+	PaidFen       int64              `json:"paid_fen"`
+	AppliedFen    int64              `json:"applied_fen"`
+	RefundFen     int64              `json:"refund_fen"`
+	RefundStatus  string             `json:"refund_status,omitempty"`
+	Note          string             `json:"note,omitempty"`
+	CreatedAt     string             `json:"created_at"`
+	ExpiresAt     string             `json:"expires_at"`
+	PaidAt        string             `json:"paid_at,omitempty"`
+	Pay           *payment.PayParams `json:"pay,omitempty"`
+}
+
+func repaymentJSON(res *payment.RepaymentWithPay) repaymentView {
+	rp := res.Repayment
+	return repaymentView{ID: rp.ID, Status: rp.Status, Channel: rp.Channel, AmountFen: int64(rp.AmountFen), CreditIDs: rp.CreditIDs,
+		OutTradeNo: rp.OutTradeNo, TransactionID: rp.TransactionID, PaidFen: int64(rp.PaidFen), AppliedFen: int64(rp.AppliedFen),
+		RefundFen: int64(rp.RefundFen), RefundStatus: rp.RefundStatus, Note: rp.Note, CreatedAt: ts(rp.CreatedAt),
+		ExpiresAt: ts(rp.ExpiresAt), PaidAt: ts(rp.PaidAt), Pay: res.Pay}
+}
+
+// createRepayment starts a WeChat Pay repayment of the person's overdue
+// credits (JSAPI in WeChat, Native QR on a PC); Idempotency-Key as orders.
+func (h *handler) createRepayment(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	var req repaymentRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	app, err := wechatApp(r, req.WeChatApp)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	res, err := h.Payments.CreateRepayment(r.Context(), p, payment.RepayRequest{Channel: req.Channel, App: app,
+		IdempotencyKey: r.Header.Get("Idempotency-Key")})
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/me/credit/repayments/"+res.Repayment.ID)
+	writeJSON(w, http.StatusCreated, repaymentJSON(res))
+}
+
+// getRepayment follows one of the person's own repayments.
+func (h *handler) getRepayment(w http.ResponseWriter, r *http.Request, p *identity.Person) {
+	res, err := h.Payments.RepaymentFor(r.Context(), p.ID, r.PathValue("id"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, repaymentJSON(res))
+}

@@ -25,17 +25,9 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identit
 		h.writeError(w, r, err)
 		return
 	}
-	app := req.WeChatApp
-	switch app {
-	case "":
-		m, _ := r.Context().Value(methodKey).(string)
-		app = identity.AppOf(m)
-	case identity.AppOfficialAccount, identity.AppMiniProgram:
-	default:
-		e := apperr.New(apperr.Invalid, "wechat_app_invalid", "wechat_app 只能是 miniprogram 或 official_account。",
-			"wechat_app must be miniprogram or official_account.").WithField("wechat_app")
-		e.Allowed = []string{identity.AppMiniProgram, identity.AppOfficialAccount}
-		h.writeError(w, r, e)
+	app, err := wechatApp(r, req.WeChatApp)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
@@ -48,6 +40,22 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identit
 	}
 	w.Header().Set("Location", "/api/v1/orders/"+res.Order.ID)
 	writeJSON(w, http.StatusCreated, orderJSON(res.Order, res.Pay, nil))
+}
+
+// wechatApp is the WeChat app a JSAPI payment is made in: as asked, or by
+// default the app the session was opened in.
+func wechatApp(r *http.Request, asked string) (string, error) {
+	switch asked {
+	case "":
+		m, _ := r.Context().Value(methodKey).(string)
+		return identity.AppOf(m), nil
+	case identity.AppOfficialAccount, identity.AppMiniProgram:
+		return asked, nil
+	}
+	e := apperr.New(apperr.Invalid, "wechat_app_invalid", "wechat_app 只能是 miniprogram 或 official_account。",
+		"wechat_app must be miniprogram or official_account.").WithField("wechat_app")
+	e.Allowed = []string{identity.AppMiniProgram, identity.AppOfficialAccount}
+	return "", e
 }
 
 func (h *handler) getOrder(w http.ResponseWriter, r *http.Request, p *identity.Person) {

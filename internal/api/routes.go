@@ -89,6 +89,8 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/v1/me/credit", h.authed(h.myCredit))
 	mux.HandleFunc("POST /api/v1/me/credit/agreement", h.strong(h.signCreditAgreement))
 	mux.HandleFunc("POST /api/v1/me/credit/repay", h.authed(h.repayCredit))
+	mux.HandleFunc("POST /api/v1/me/credit/repayments", h.authed(h.createRepayment))
+	mux.HandleFunc("GET /api/v1/me/credit/repayments/{id}", h.authed(h.getRepayment))
 
 	mux.HandleFunc("GET /api/v1/me/grants", h.authed(h.myGrants))
 	mux.HandleFunc("POST /api/v1/me/grants/{id}/approve", h.strong(h.approveGrant))

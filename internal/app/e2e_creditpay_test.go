@@ -30,6 +30,13 @@ func (c *shiftClock) Now() time.Time {
 	return time.Now().Add(c.offset)
 }
 
+// reset puts the clock back to real time.
+func (c *shiftClock) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = 0
+}
+
 // advanceTo moves the clock to just after at.
 func (c *shiftClock) advanceTo(at time.Time) {
 	c.mu.Lock()
@@ -44,10 +51,16 @@ func (c *shiftClock) advanceTo(at time.Time) {
 // with this month's pension bill (Hangzhou's pack offers credit pay).
 func startClockedApp(t *testing.T, clock *shiftClock) *env {
 	t.Helper()
+	return startClockedAppWith(t, clock, app.Options{})
+}
+
+// startClockedAppWith is startClockedApp with options (risk rules) set.
+func startClockedAppWith(t *testing.T, clock *shiftClock, o app.Options) *env {
+	t.Helper()
 	dir, db := t.TempDir(), testDB(t)
 	logs := &testLog{t: t}
-	run, err := app.Start(t.Context(), config.Config{Addr: "127.0.0.1:0", DataDir: dir, DB: db, Demo: true, LogFormat: "text", LogLevel: "info"},
-		app.Options{Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	o.Now, o.Log = clock.Now, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	run, err := app.Start(t.Context(), config.Config{Addr: "127.0.0.1:0", DataDir: dir, DB: db, Demo: true, LogFormat: "text", LogLevel: "info"}, o)
 	if err != nil {
 		t.Fatalf("app.Start: %v", err)
 	}

@@ -18,6 +18,10 @@ type creditData struct {
 	Status  *payment.CreditStatus
 	Done    string // signed, repaid: what the last action did
 	Overdue bool   // something is overdue: offer to repay now
+	// RepayKey is the idempotency key of the WeChat Pay repayment form and
+	// RepayChannel how it pays here: JSAPI inside WeChat, a QR code on a PC.
+	RepayKey     string
+	RepayChannel string
 }
 
 func (h *handler) creditPage(w http.ResponseWriter, r *http.Request, p *identity.Person, csrf string) {
@@ -30,7 +34,10 @@ func (h *handler) renderCredit(w http.ResponseWriter, r *http.Request, p *identi
 		h.pageError(w, r, p, err)
 		return
 	}
-	d := creditData{Status: st, Done: done}
+	d := creditData{Status: st, Done: done, RepayKey: newKey(), RepayChannel: "wechatpay_native"}
+	if InWeChat(r) {
+		d.RepayChannel = "wechatpay"
+	}
 	for _, c := range st.Credits {
 		d.Overdue = d.Overdue || c.Status == payment.CreditOverdue
 	}

@@ -1,0 +1,262 @@
+package app_test
+
+import (
+	"net/http"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+type repayment struct {
+	ID            string   `json:"id"`
+	Status        string   `json:"status"`
+	Channel       string   `json:"channel"`
+	AmountFen     int64    `json:"amount_fen"`
+	CreditIDs     []string `json:"credit_order_ids"`
+	OutTradeNo    string   `json:"out_trade_no"`
+	TransactionID string   `json:"transaction_id"`
+	PaidFen       int64    `json:"paid_fen"`
+	AppliedFen    int64    `json:"applied_fen"`
+	RefundFen     int64    `json:"refund_fen"`
+	RefundStatus  string   `json:"refund_status"`
+	Note          string   `json:"note"`
+	Pay           *struct {
+		CodeURL    string `json:"code_url"`
+		CashierURL string `json:"cashier_url"`
+	} `json:"pay"`
+}
+
+// overdueCredit pays the Hangzhou worker's bill by credit, empties the
+// card account and moves the clock through the collection and its retries,
+// so the credit is overdue and credit pay suspended.
+func overdueCredit(t *testing.T, e *env, clock *shiftClock) (string, order) {
+	t.Helper()
+	token, _ := e.login(t, hzPhone)
+	o := e.creditOrder(t, token)
+	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]int{"balance_fen": 1}).want(t, http.StatusOK)
+	st := e.credit(t, token)
+	for attempt := 1; st.Credits[0].Status != "overdue"; attempt++ {
+		next := st.Credits[0].NextAttemptAt
+		if attempt == 1 {
+			next = st.Credits[0].DueAt
+		}
+		at, err := time.Parse(time.RFC3339, next)
+		if err != nil || attempt > 5 {
+			t.Fatalf("attempt %d: next attempt %q (%v): %+v", attempt, next, err, st)
+		}
+		clock.advanceTo(at)
+		token, _ = e.login(t, hzPhone)
+		eventually(t, "a failed collection recorded", func() bool {
+			st = e.credit(t, token)
+			return st.Credits[0].Attempts == attempt
+		})
+	}
+	if st.Agreement.Status != "suspended" {
+		t.Fatalf("overdue without suspension: %+v", st)
+	}
+	// WeChat Pay's SDK signs each request with the wall clock and the
+	// sandbox allows it five minutes, as WeChat does: the repayment that
+	// follows is made back at wall time (the credit stays overdue).
+	e.issueCurrent(t) // the bill of the month the clock is in: due, to pay later
+	clock.reset()
+	token, _ = e.login(t, hzPhone)
+	return token, o
+}
+
+func (e *env) startRepayment(t *testing.T, token, key string) repayment {
+	t.Helper()
+	var rp repayment
+	e.call(t, http.MethodPost, "/api/v1/me/credit/repayments", token, keyHeader(key),
+		map[string]any{"channel": "wechatpay_native"}).want(t, http.StatusCreated).json(t, &rp)
+	if rp.Status != "awaiting_payment" || rp.Pay == nil || !strings.HasPrefix(rp.Pay.CodeURL, "weixin://") || rp.Pay.CashierURL == "" {
+		t.Fatalf("new repayment %+v, want awaiting payment with a code_url", rp)
+	}
+	return rp
+}
+
+// payRepayment stands in for the person scanning the QR code and paying.
+func (e *env) payRepayment(t *testing.T, rp repayment) {
+	t.Helper()
+	if got := e.cashier(t, path.Base(rp.Pay.CashierURL), "success"); got != "success" {
+		t.Fatalf("cashier outcome %q", got)
+	}
+}
+
+func (e *env) waitRepayment(t *testing.T, token, id string, done func(repayment) bool) repayment {
+	t.Helper()
+	var rp repayment
+	eventually(t, "repayment "+id, func() bool {
+		rp = repayment{}
+		e.call(t, http.MethodGet, "/api/v1/me/credit/repayments/"+id, token, nil, nil).want(t, http.StatusOK).json(t, &rp)
+		return done(rp)
+	})
+	return rp
+}
+
+// TestE2ECreditRepayWeChat: an overdue credit repaid with WeChat Pay (Native
+// QR): the repayment has its own out_trade_no, is idempotent by key, is
+// only the person's own; the notification repays the credit and resumes
+// credit pay; a duplicated notification changes nothing.
+func TestE2ECreditRepayWeChat(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, o := overdueCredit(t, e, clock)
+
+	// Suspended: the message now points to something that exists.
+	r := wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("credit-2"),
+		map[string]any{"bill_ids": ids(e.bills(t, token)), "channel": "credit_pay"}), http.StatusUnprocessableEntity, "credit_suspended", "channel")
+	if !strings.Contains(r.Error.MessageEn, "WeChat Pay") {
+		t.Errorf("suspension message %q", r.Error.MessageEn)
+	}
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/me/credit/repayments", token, keyHeader("rp-x"),
+		map[string]any{"channel": "credit_pay"}), http.StatusBadRequest, "repay_channel_not_offered", "channel")
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/me/credit/repayments", token, nil,
+		map[string]any{"channel": "wechatpay_native"}), http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key")
+
+	rp := e.startRepayment(t, token, "rp-1")
+	if rp.AmountFen != o.AmountFen || len(rp.CreditIDs) != 1 || rp.CreditIDs[0] != o.ID || !strings.HasPrefix(rp.OutTradeNo, "CW") || rp.OutTradeNo == o.OutTradeNo {
+		t.Fatalf("repayment %+v for credit %s of %d fen", rp, o.ID, o.AmountFen)
+	}
+	if again := e.startRepayment(t, token, "rp-1"); again.ID != rp.ID || again.OutTradeNo != rp.OutTradeNo {
+		t.Fatalf("the same key made another repayment: %s, first %s", again.ID, rp.ID)
+	}
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/me/credit/repayments", token, keyHeader("rp-1"),
+		map[string]any{"channel": "wechatpay"}), http.StatusConflict, "idempotency_key_reused", "Idempotency-Key")
+	stranger, _ := e.login(t, "13800000002")
+	wantError(t, e.call(t, http.MethodGet, "/api/v1/me/credit/repayments/"+rp.ID, stranger, nil, nil), http.StatusNotFound, "repayment_not_found", "")
+
+	e.payRepayment(t, rp)
+	rp = e.waitRepayment(t, token, rp.ID, func(r repayment) bool { return r.Status == "paid" })
+	if rp.AppliedFen != o.AmountFen || rp.RefundFen != 0 || rp.TransactionID == "" || rp.Pay != nil {
+		t.Fatalf("paid repayment %+v", rp)
+	}
+	st := e.credit(t, token)
+	if st.Credits[0].Status != "repaid" || st.Agreement.Status != "active" || st.OwedFen != 0 || st.AvailableFen != 500_000 {
+		t.Fatalf("after the WeChat Pay repayment: %+v", st)
+	}
+	// The same notification again (WeChat retries): applied once.
+	e.raw(t, http.MethodPost, "/sandbox/wechatpay/control/notifications/"+rp.OutTradeNo+"/resend", nil, nil).want(t, http.StatusAccepted)
+	e.waitDelivered(t, rp.OutTradeNo, 2)
+	if again := e.waitRepayment(t, token, rp.ID, func(repayment) bool { return true }); again.AppliedFen != rp.AppliedFen || again.RefundFen != 0 {
+		t.Fatalf("after a duplicate notification: %+v", again)
+	}
+	// Nothing is overdue any more, and credit pay works again.
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/me/credit/repayments", token, keyHeader("rp-2"),
+		map[string]any{"channel": "wechatpay_native"}), http.StatusConflict, "credit_nothing_overdue", "")
+	var o2 order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("credit-3"),
+		map[string]any{"bill_ids": ids(e.bills(t, token)), "channel": "credit_pay"}).want(t, http.StatusCreated).json(t, &o2)
+	e.waitState(t, token, o2.ID, "credited")
+	e.reconcileClean(t, clock)
+}
+
+// reconcileClean reconciles the day's WeChat Pay bill: repayments and
+// their refunds are no differences.
+func (e *env) reconcileClean(t *testing.T, clock *shiftClock) {
+	t.Helper()
+	date := clock.Now().In(payment.Beijing()).Format(time.DateOnly)
+	diffs, err := e.run.App.Payments.Reconcile(t.Context(), "wechatpay", date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("reconciliation difference: %+v", d)
+	}
+}
+
+// TestE2ECreditRepayLostNotification: the payment notification never
+// arrives; the active query finds the payment and repays the credit.
+func TestE2ECreditRepayLostNotification(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, o := overdueCredit(t, e, clock)
+	e.raw(t, http.MethodPost, "/sandbox/wechatpay/control/faults", nil, map[string]int{"drop_notifications": 1000}).want(t, http.StatusOK)
+	rp := e.startRepayment(t, token, "lost-1")
+	e.payRepayment(t, rp)
+	time.Sleep(200 * time.Millisecond)
+	if got := e.waitRepayment(t, token, rp.ID, func(repayment) bool { return true }); got.Status != "awaiting_payment" {
+		t.Fatalf("repayment %s before any notification or query", got.Status)
+	}
+	clock.advanceTo(clock.Now().Add(61 * time.Second)) // the first query is a minute after prepay
+	rp = e.waitRepayment(t, token, rp.ID, func(r repayment) bool { return r.Status == "paid" })
+	if rp.AppliedFen != o.AmountFen {
+		t.Fatalf("repayment found by query: %+v", rp)
+	}
+	if st := e.credit(t, token); st.Credits[0].Status != "repaid" || st.Agreement.Status != "active" {
+		t.Fatalf("after the query: %+v", st)
+	}
+}
+
+// TestE2ECreditRepayAfterCardCollection: the person starts a WeChat Pay
+// repayment, then the card account is debited first; the WeChat payment
+// that still arrives repays nothing and is refunded by itself, with the
+// reason.
+func TestE2ECreditRepayAfterCardCollection(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, o := overdueCredit(t, e, clock)
+	rp := e.startRepayment(t, token, "late-1")
+	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]int{"balance_fen": 0}).want(t, http.StatusOK)
+	e.call(t, http.MethodPost, "/api/v1/me/credit/repay", token, nil, nil).want(t, http.StatusOK)
+
+	e.payRepayment(t, rp)
+	rp = e.waitRepayment(t, token, rp.ID, func(r repayment) bool { return r.RefundStatus == "succeeded" })
+	if rp.Status != "paid" || rp.AppliedFen != 0 || rp.RefundFen != o.AmountFen || !strings.Contains(rp.Note, "already repaid by ssc_account") {
+		t.Fatalf("late repayment %+v, want all of it refunded with the reason", rp)
+	}
+	st := e.credit(t, token)
+	if st.Credits[0].Status != "repaid" || st.OwedFen != 0 || st.Agreement.Status != "active" {
+		t.Fatalf("credit after both: %+v", st)
+	}
+	e.reconcileClean(t, clock)
+}
+
+// TestE2EWebCreditRepay: on the credit page an overdue credit is repaid
+// with WeChat Pay: on a PC the repayment page shows the QR code (and, in
+// demo mode, the sandbox's stand-in for scanning) and then the result.
+func TestE2EWebCreditRepay(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, _ := overdueCredit(t, e, clock)
+	b := newBrowser(t, e)
+	b.signIn(t, hzPhone)
+	page := b.get(t, "/me/credit").want(t, http.StatusOK)
+	if !strings.Contains(page.html, "用微信支付还款") {
+		t.Fatal("the credit page does not offer to repay with WeChat Pay")
+	}
+	form := page.form(t, "/me/credit/repayments").values("")
+	if form.Get("channel") != "wechatpay_native" || form.Get("key") == "" {
+		t.Fatalf("repay form %v: want Native on a PC and an idempotency key", form)
+	}
+	r := b.post(t, "/me/credit/repayments", form, sameOrigin(e)).want(t, http.StatusSeeOther)
+	loc := r.Header.Get("Location")
+	if !strings.HasPrefix(loc, "/me/credit/repayments/crp_") {
+		t.Fatalf("after starting the repayment: %q", loc)
+	}
+	// The same form again (a double click) is the same repayment.
+	if again := b.post(t, "/me/credit/repayments", form, sameOrigin(e)).want(t, http.StatusSeeOther); again.Header.Get("Location") != loc {
+		t.Fatalf("the same form made another repayment: %q, first %q", again.Header.Get("Location"), loc)
+	}
+	pg := b.get(t, loc).want(t, http.StatusOK)
+	for _, want := range []string{"<svg", "微信扫码支付二维码", "/sandbox/wechatpay/cashier/"} {
+		if !strings.Contains(pg.html, want) {
+			t.Fatalf("repayment page lacks %q", want)
+		}
+	}
+	var rp repayment
+	e.call(t, http.MethodGet, "/api/v1/me/credit/repayments/"+path.Base(loc), token, nil, nil).want(t, http.StatusOK).json(t, &rp)
+	e.payRepayment(t, rp)
+	eventually(t, "the repayment page to say it is repaid", func() bool {
+		return strings.Contains(b.get(t, loc).want(t, http.StatusOK).html, "还款成功")
+	})
+	if p := b.get(t, "/me/credit").want(t, http.StatusOK); strings.Contains(p.html, "用微信支付还款") {
+		t.Error("the credit page still offers to repay after the repayment")
+	}
+}
