@@ -99,6 +99,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.HandleFunc("POST /api/v1/proxies", h.strong(h.requestGrant))
 	mux.HandleFunc("POST /api/v1/proxies/{id}/consent", h.strong(h.consentGrant))
 	mux.HandleFunc("GET /api/v1/proxies/{id}/bills", h.authed(h.grantBills))
+	mux.HandleFunc("GET /api/v1/me/family-offset", h.authed(h.myFamilyOffset))
 	mux.HandleFunc("DELETE /api/v1/proxies/{id}", h.authed(h.revokeGrant))
 
 	mux.HandleFunc("POST /api/v1/orders", h.authed(h.createOrder))

@@ -122,6 +122,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if a.outside.local != nil {
+		seedDemoAccounts(a.outside.local.core)
+	}
 	a.wechat = a.outside.wechatApp(o.Now)
 	national, err := a.outside.nationalLogin(a.publicURL, o.Random)
 	if err != nil {
@@ -212,10 +215,12 @@ func (a *App) buildPayments(ctx context.Context, o Options, k keys) error {
 		Signer: voucher.NewSigner(k.sm2), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
 		Credits: a.db.Credits(), CreditRules: rules{a.Policy}, Collector: cardAccount,
+		Accounts: a.outside.coreClient(), OffsetRules: rules{a.Policy},
 	})
 	for _, kind := range payment.JobKinds() {
 		a.runner.Handle(kind, a.Payments.RunJob)
 	}
+	a.runner.Handle(payment.JobOffsetDebit, a.Payments.RunOffsetJob)
 	a.Notices = notice.NewService(notice.Deps{Store: a.db.Notices(), Persons: a.Identity, Orders: orderFacts{a.Payments},
 		SMS: a.outside.sms, WeChat: subscribeSender{a.wechat.mp}, Templates: a.wechat.templates, Now: o.Now, Log: a.log})
 	for _, kind := range notice.JobKinds() {

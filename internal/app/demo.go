@@ -44,6 +44,10 @@ var DemoPeople = []DemoPerson{
 		insurances: []string{"110"}, Note: "南京 灵活就业：本月养老 / Nanjing flexible worker: this month's pension"},
 	{Phone: "13800000004", Name: "刘洋", Region: "510100", Type: identity.Resident, idFirst17: "51010419600808351",
 		annual: []string{"390"}, Note: "成都 城乡居民：年度居民医保 / Chengdu resident: annual resident medical premium"},
+	{Phone: demoHolderPhone, Name: "陈建国", Region: "440100", Type: identity.Flexible, idFirst17: "44010519750412371",
+		insurances: []string{"110"}, Note: "广州 灵活就业，职工医保个人账户 1286.50 元：本月养老；家庭共济为母亲缴居民医保 / Guangzhou flexible worker with an employee medical personal account (1,286.50 yuan): this month's pension; pays his mother's resident medical by family offset"},
+	{Phone: demoMotherPhone, Name: "黄秀英", Region: "440100", Type: identity.Resident, idFirst17: "44010519500820242",
+		annual: []string{"390"}, Note: "广州 城乡居民：年度居民医保，已授权儿子代缴 / Guangzhou resident: annual resident medical premium, her son holds her grant"},
 }
 
 // seedDemo registers the demo people and their bills on first start. It is
@@ -100,6 +104,9 @@ func (a *App) seedDemo(ctx context.Context) error {
 		if err := a.Billing.EnsureCurrent(ctx, p, es); err != nil {
 			return fmt.Errorf("current bills %s: %w", d.Phone, err)
 		}
+	}
+	if err := a.seedDemoFamily(ctx); err != nil {
+		return err
 	}
 	a.log.InfoContext(ctx, "demo data created", "people", len(DemoPeople))
 	return nil

@@ -52,6 +52,7 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shebao sandbox:", err)
 		return 1
 	}
+	seedDemoAccounts(sb.core)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go sb.run(ctx)

@@ -42,6 +42,9 @@ type Store interface {
 	// OutstandingCreditFen sums the credit pay credits still owed
 	// (outstanding or overdue).
 	OutstandingCreditFen(ctx context.Context) (money.Fen, error)
+	// OffsetDebitedFen sums the family-offset orders whose debit from a
+	// medical personal account stands (paid, not refunded).
+	OffsetDebitedFen(ctx context.Context) (money.Fen, error)
 }
 
 // Report is the audit's findings.
@@ -81,6 +84,13 @@ func Run(ctx context.Context, s Store) (*Report, error) {
 		return nil, err
 	}
 	if p := CheckCredit(r.Balances[ledger.CreditReceivable], owed); p != "" {
+		r.Problems = append(r.Problems, p)
+	}
+	debited, err := s.OffsetDebitedFen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p := CheckOffset(r.Balances[ledger.MedicalAccountOffset], debited); p != "" {
 		r.Problems = append(r.Problems, p)
 	}
 	err = s.AuditOrders(ctx, func(f OrderFacts) error {
@@ -176,6 +186,16 @@ func (r *Report) Accounts() []string {
 func CheckCredit(receivable int64, owed money.Fen) string {
 	if money.Fen(receivable) != owed {
 		return fmt.Sprintf("credit receivable is %d fen, outstanding credits %d fen", receivable, owed)
+	}
+	return ""
+}
+
+// CheckOffset compares the medical account offset account with the family
+// offset orders whose debit stands: every fen taken from a personal account
+// belongs to an order paid by it, until a reversal gives it back.
+func CheckOffset(balance int64, debited money.Fen) string {
+	if money.Fen(balance) != debited {
+		return fmt.Sprintf("medical account offset is %d fen, offset orders paid and not refunded %d fen", balance, debited)
 	}
 	return ""
 }

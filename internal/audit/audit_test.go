@@ -82,3 +82,22 @@ func TestCheckCredit(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckOffset(t *testing.T) {
+	tests := []struct {
+		balance int64
+		debited money.Fen
+		bad     bool
+	}{
+		{0, 0, false},
+		{40000, 40000, false},
+		{40000, 0, true},  // a refund without its reversal posting, or a debit posted twice
+		{0, 40000, true},  // an order paid by offset without its debit posting
+		{-40000, 0, true}, // reversed twice
+	}
+	for _, tt := range tests {
+		if got := CheckOffset(tt.balance, tt.debited); (got != "") != tt.bad {
+			t.Errorf("CheckOffset(%d, %d) = %q, want problem %v", tt.balance, tt.debited, got, tt.bad)
+		}
+	}
+}

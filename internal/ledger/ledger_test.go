@@ -22,6 +22,8 @@ func TestPostingsBalance(t *testing.T) {
 		{"pay refund", PayRefund("o3", "wechatpay", 500), []Entry{{"refund_payable", 500}, {"clearing:wechatpay", -500}}},
 		{"extend credit", Extend("o4", 145400), []Entry{{"credit_receivable", 145400}, {"unposted", -145400}}},
 		{"repay credit", Repay("o4", "ssc_account", 145400), []Entry{{"clearing:ssc_account", 145400}, {"credit_receivable", -145400}}},
+		{"offset debit", OffsetDebit("o5", 40000), []Entry{{"medical_account_offset", 40000}, {"unposted", -40000}}},
+		{"offset reversed", OffsetReverse("o5", 40000), []Entry{{"refund_payable", 40000}, {"medical_account_offset", -40000}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,6 +75,9 @@ func (s *Service) CreateOrder(ctx context.Context, payer *identity.Person, req C
 	if req.Channel == CreditChannel {
 		return s.createCreditOrder(ctx, payer, insured, req, ids, hash[:])
 	}
+	if req.Channel == OffsetChannel {
+		return s.createOffsetOrder(ctx, payer, insured, req, ids, hash[:])
+	}
 	provider, ok := s.providers[req.Channel]
 	if !ok || !s.rules.ChannelAllowed(insured.Region, req.Channel, s.now()) {
 		return nil, s.errChannel(insured.Region)
@@ -159,6 +162,9 @@ func (s *Service) errChannel(region string) error {
 	}
 	if _, ok := s.creditTerms(region); ok {
 		allowed = append(allowed, CreditChannel)
+	}
+	if _, ok := s.offsetTerms(region); ok {
+		allowed = append(allowed, OffsetChannel)
 	}
 	slices.Sort(allowed)
 	e.Allowed = allowed

@@ -124,6 +124,11 @@ func (s *Service) closeUnpaid(ctx context.Context, id, reason string) error {
 		}
 		return errBillsBusy
 	}
+	if isOffsetOrder(o) {
+		// Its debit is being settled with the core system (settleOffset
+		// closes it if it cannot be): it may have been taken already.
+		return errBillsBusy
+	}
 	p := s.providers[o.Channel]
 	err = p.Close(ctx, o.OutTradeNo)
 	switch {

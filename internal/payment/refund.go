@@ -67,6 +67,9 @@ func (s *Service) refund(ctx context.Context, orderID string) error {
 	if isCreditOrder(o) {
 		return s.cancelCredit(ctx, orderID) // no provider took money for it
 	}
+	if isOffsetOrder(o) {
+		return s.reverseOffset(ctx, orderID) // the core system took it from a personal account
+	}
 	p := s.providers[o.Channel]
 	var st *RefundStatus
 	if r.Status == refundRequested {

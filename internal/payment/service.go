@@ -53,6 +53,7 @@ type Service struct {
 	notify    bool
 	orderTTL  time.Duration
 	cp        creditDeps
+	off       offsetDeps
 }
 
 // Deps are the Service's collaborators; all are required except Wake.
@@ -86,6 +87,10 @@ type Deps struct {
 	Credits     CreditStore
 	CreditRules CreditRules
 	Collector   Collector
+	// Accounts and OffsetRules enable the family mutual-aid offset
+	// (OffsetChannel); without both the channel is not offered.
+	Accounts    MedicalAccounts
+	OffsetRules OffsetRules
 }
 
 // NewService wires a payment service.
@@ -101,6 +106,7 @@ func NewService(d Deps) *Service {
 		// pay and short enough that bills are not held hostage by abandoned orders.
 		orderTTL: 30 * time.Minute,
 		cp:       creditDeps{store: d.Credits, rules: d.CreditRules, collector: d.Collector},
+		off:      offsetDeps{accounts: d.Accounts, rules: d.OffsetRules},
 	}
 }
 

@@ -24,6 +24,11 @@ type Posting struct {
 type Faults struct {
 	Down     bool `json:"down"`      // every posting and lookup answers 503
 	FailNext int  `json:"fail_next"` // the next N postings answer 503
+	// FailDebits: the next N account debits answer 503 without taking
+	// anything; LoseDebitAnswers: the next N debits are taken, then
+	// answered 504 as if the answer were lost on the way.
+	FailDebits       int `json:"fail_debits"`
+	LoseDebitAnswers int `json:"lose_debit_answers"`
 }
 
 // Server is the sandbox core system.
@@ -34,11 +39,13 @@ type Server struct {
 	seq      int
 	faults   Faults
 	mux      *http.ServeMux
+	accounts
 }
 
 // New returns a core system mounted at prefix (e.g. "/sandbox/core").
 func New(prefix string, now func() time.Time) *Server {
-	s := &Server{now: now, postings: map[string]Posting{}, mux: http.NewServeMux()}
+	s := &Server{now: now, postings: map[string]Posting{}, mux: http.NewServeMux(), accounts: newAccounts()}
+	s.routeAccounts(prefix)
 	s.mux.HandleFunc("POST "+prefix+"/v1/postings", s.post)
 	s.mux.HandleFunc("GET "+prefix+"/v1/postings/{id}", s.get)
 	s.mux.HandleFunc("GET "+prefix+"/control/faults", s.getFaults)

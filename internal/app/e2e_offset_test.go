@@ -1,0 +1,320 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/app"
+	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/identity"
+)
+
+// The Guangzhou demo family of the family offset (家庭共济): 陈建国 holds an
+// employee medical personal account of 1,286.50 yuan; his mother 黄秀英 has
+// her 2027 resident medical premium (400 yuan) due, and has granted him to
+// pay it (relationship: he is her child).
+const (
+	holderPhone = "13800000005"
+	motherPhone = "13800000006"
+	holderFen   = 128650
+)
+
+func holderIDNumber() string {
+	check, _ := identity.IDCheckDigit("44010519750412371")
+	return "44010519750412371" + string(check)
+}
+
+type familyOffset struct {
+	Offered       bool     `json:"offered"`
+	Insurances    []string `json:"insurances"`
+	Relationships []string `json:"relationships"`
+	HasAccount    bool     `json:"has_account"`
+	BalanceFen    int64    `json:"balance_fen"`
+}
+
+func (e *env) offsetStatus(t *testing.T, token string) familyOffset {
+	t.Helper()
+	var st familyOffset
+	e.call(t, http.MethodGet, "/api/v1/me/family-offset", token, nil, nil).want(t, http.StatusOK).json(t, &st)
+	return st
+}
+
+// motherGrant signs the holder in and returns his session, his active grant
+// from his mother and her bills due under it.
+func (e *env) motherGrant(t *testing.T) (token, grantID string, due []bill) {
+	t.Helper()
+	token, _ = e.login(t, holderPhone)
+	var gs struct {
+		Grants []struct {
+			ID           string `json:"id"`
+			Status       string `json:"status"`
+			Relationship string `json:"relationship"`
+		} `json:"grants"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/proxies", token, nil, nil).want(t, http.StatusOK).json(t, &gs)
+	if len(gs.Grants) != 1 || gs.Grants[0].Status != "active" {
+		t.Fatalf("the demo holder's grants: %+v", gs.Grants)
+	}
+	grantID = gs.Grants[0].ID
+	var out struct {
+		Bills []bill `json:"bills"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/proxies/"+grantID+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &out)
+	if len(out.Bills) != 1 || out.Bills[0].Insurance != "390" || out.Bills[0].AmountFen != 40000 {
+		t.Fatalf("the mother's bills: %+v", out.Bills)
+	}
+	return token, grantID, out.Bills
+}
+
+func offsetOrder(billIDs []string, grantID string) map[string]any {
+	return map[string]any{"bill_ids": billIDs, "channel": "family_offset", "grant_id": grantID}
+}
+
+// auditBalance runs `shebao audit --json` and returns an account's balance;
+// the audit must be clean.
+func (e *env) auditBalance(t *testing.T, account string) int64 {
+	t.Helper()
+	var out bytes.Buffer
+	if code := app.Main([]string{"audit", "--json", "--data", e.DataDir, "--db", e.DB}, nil, &out, &out); code != 0 {
+		t.Fatalf("audit: exit %d: %s", code, out.String())
+	}
+	var rep struct {
+		Balances map[string]int64 `json:"balances_fen"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep.Balances[account]
+}
+
+// TestE2EFamilyOffset: the son pays his mother's resident medical premium
+// from his medical personal account: the order is paid at once, credited
+// with three vouchers, the account debited once (a repeated request is the
+// same order), the books record the debit, and both of them see the order.
+func TestE2EFamilyOffset(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	token, grantID, due := e.motherGrant(t)
+	st := e.offsetStatus(t, token)
+	if !st.Offered || !st.HasAccount || st.BalanceFen != holderFen || strings.Join(st.Insurances, ",") != "390" ||
+		strings.Join(st.Relationships, ",") != "spouse,parent,child" {
+		t.Fatalf("offset status: %+v", st)
+	}
+
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("offset-1"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &o)
+	if o.Pay != nil || o.State != "posting" {
+		t.Fatalf("offset order: state %s, pay %+v; want posting without pay parameters", o.State, o.Pay)
+	}
+	got := e.waitState(t, token, o.ID, "credited")
+	wantVoucherSet(t, e.vouchers(t, token, o.ID), o.ID)
+	if countTo(got, "paid") != 1 || !strings.Contains(eventReason(got, "paid"), "medical personal account") {
+		t.Errorf("events: %+v", got.Events)
+	}
+	var again order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("offset-1"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &again)
+	if again.ID != o.ID {
+		t.Fatalf("the same request made a second order %s", again.ID)
+	}
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
+		t.Fatalf("balance %d after one offset of 40000, want %d", b, holderFen-40000)
+	}
+	mother, _ := e.login(t, motherPhone)
+	if m := e.getOrder(t, mother, o.ID); m.State != "credited" {
+		t.Errorf("the mother sees her order as %s", m.State)
+	}
+	for _, b := range e.bills(t, mother) {
+		if b.ID == due[0].ID && b.Status != "paid" {
+			t.Errorf("the mother's 390 bill is %s after the offset", b.Status)
+		}
+	}
+	if bal := e.auditBalance(t, "medical_account_offset"); bal != 40000 {
+		t.Errorf("medical_account_offset %d fen, want the one offset of 40000", bal)
+	}
+}
+
+func eventReason(o order, to string) string {
+	for _, ev := range o.Events {
+		if ev.To == to {
+			return ev.Reason
+		}
+	}
+	return ""
+}
+
+// TestE2EFamilyOffsetRefused: each way an offset cannot be made is refused
+// before anything is taken, saying what to do: the insured person's own
+// bills (no grant), a balance too small (with the balance), another
+// insurance than resident medical, a relative the rule does not cover.
+func TestE2EFamilyOffsetRefused(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	token, grantID, due := e.motherGrant(t)
+
+	mother, _ := e.login(t, motherPhone)
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", mother, keyHeader("own"),
+		map[string]any{"bill_ids": ids(due), "channel": "family_offset"}), http.StatusBadRequest, "family_grant_required", "grant_id")
+
+	e.raw(t, http.MethodPost, "/sandbox/core/control/accounts", nil,
+		map[string]any{"id_number": holderIDNumber(), "balance_fen": 25000}).want(t, http.StatusOK)
+	r := wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("poor"), offsetOrder(ids(due), grantID)),
+		http.StatusUnprocessableEntity, "offset_balance_insufficient", "channel")
+	var refusal struct {
+		BalanceFen  int64    `json:"balance_fen"`
+		AmountFen   int64    `json:"amount_fen"`
+		FitsBillIDs []string `json:"fits_bill_ids"`
+	}
+	if err := json.Unmarshal(r.Error.Allowed, &refusal); err != nil || refusal.BalanceFen != 25000 || refusal.AmountFen != 40000 || len(refusal.FitsBillIDs) != 0 {
+		t.Errorf("refusal details %s (%v)", r.Error.Allowed, err)
+	}
+	if !strings.Contains(r.Error.Message, "250.00") || !strings.Contains(r.Error.MessageEn, "another channel") {
+		t.Errorf("the refusal does not state the balance and the way out: %q / %q", r.Error.Message, r.Error.MessageEn)
+	}
+	for _, b := range e.bills(t, mother) {
+		if b.ID == due[0].ID && (b.Status != "due" || b.OrderID != "") {
+			t.Errorf("a refused offset left the bill %s (order %q)", b.Status, b.OrderID)
+		}
+	}
+
+	// A Guangzhou flexible worker (his wife) with a pension bill, and his
+	// brother with a resident medical bill, both granting him.
+	wife := e.register(t, "per_gzwife", identity.Flexible, "林晓燕", "44010619800304522", "13900000051", "110")
+	brother := e.register(t, "per_gzbro", identity.Resident, "陈建华", "44010519780922371", "13900000052", "390")
+	wifeGrant := e.grant(t, token, wife, "13900000051", "spouse", []string{"110", "390"})
+	var wb struct {
+		Bills []bill `json:"bills"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/proxies/"+wifeGrant+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &wb)
+	if len(wb.Bills) == 0 || wb.Bills[0].Insurance != "110" {
+		t.Fatalf("the wife's bills: %+v", wb.Bills)
+	}
+	r = wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("pension"), offsetOrder(ids(wb.Bills[:1]), wifeGrant)),
+		http.StatusBadRequest, "offset_insurance_not_allowed", "bill_ids[0]")
+	if !strings.Contains(r.Error.MessageEn, "another channel") {
+		t.Errorf("the refusal does not say to pay it another way: %q", r.Error.MessageEn)
+	}
+	broGrant := e.grant(t, token, brother, "13900000052", "sibling", []string{"390"})
+	var bb struct {
+		Bills []bill `json:"bills"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/proxies/"+broGrant+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &bb)
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("brother"), offsetOrder(ids(bb.Bills), broGrant)),
+		http.StatusForbidden, "offset_relationship_not_allowed", "grant_id")
+	// Nothing was taken by any of these.
+	if b := e.offsetStatus(t, token).BalanceFen; b != 25000 {
+		t.Errorf("balance %d after refusals, want 25000", b)
+	}
+}
+
+// register adds a Guangzhou person enrolled in one insurance, with its bill
+// issued, as the register import would.
+func (e *env) register(t *testing.T, id string, typ identity.PersonType, name, first17, phone, insurance string) string {
+	t.Helper()
+	a := e.run.App
+	check, _ := identity.IDCheckDigit(first17)
+	p, err := a.Identity.Register(t.Context(), identity.NewPerson{ID: id, Region: "440100", Type: typ, Name: name,
+		IDNumber: first17 + string(check), Phone: phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if insurance == "390" {
+		if err := a.Identity.Enrol(t.Context(), identity.Enrolment{PersonID: p.ID, Insurance: "390", Status: "active", Since: "2026-01"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Billing.Issue(t.Context(), p, "2027", []billing.Item{{Insurance: "390"}}, billing.Current); err != nil {
+			t.Fatal(err)
+		}
+		return first17 + string(check)
+	}
+	if err := a.Identity.Enrol(t.Context(), identity.Enrolment{PersonID: p.ID, Insurance: insurance, Status: "active", Since: "2026-01", Base: "floor"}); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := a.Identity.Enrolments(t.Context(), p.ID)
+	if err := a.Billing.EnsureCurrent(t.Context(), p, es); err != nil {
+		t.Fatal(err)
+	}
+	return first17 + string(check)
+}
+
+// grant asks for a grant from the person with this ID number and consents
+// with the code sent to them; it returns the grant's id.
+func (e *env) grant(t *testing.T, token, idNumber, phone, relationship string, insurances []string) string {
+	t.Helper()
+	var g struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	e.call(t, http.MethodPost, "/api/v1/proxies", token, nil, map[string]any{"relationship": relationship, "document_type": "resident_id",
+		"document_number": idNumber, "insurances": insurances, "until": "2099-12"}).want(t, http.StatusCreated).json(t, &g)
+	e.call(t, http.MethodPost, "/api/v1/proxies/"+g.ID+"/consent", token, nil, map[string]string{"code": e.smsCode(t, phone)}).
+		want(t, http.StatusOK).json(t, &g)
+	if g.Status != "active" {
+		t.Fatalf("grant %+v", g)
+	}
+	return g.ID
+}
+
+// TestE2EFamilyOffsetDebitLost: the core system takes the debit but its
+// answer is lost; the order stays created until the settling job asks the
+// core system, then goes on to credited; the account is debited once.
+func TestE2EFamilyOffsetDebitLost(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	token, grantID, due := e.motherGrant(t)
+	e.raw(t, http.MethodPost, "/sandbox/core/control/faults", nil, map[string]int{"lose_debit_answers": 1}).want(t, http.StatusOK)
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("lost"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &o)
+	if o.State != "created" && o.State != "posting" && o.State != "credited" {
+		t.Fatalf("order after a lost debit answer: %s", o.State)
+	}
+	e.waitState(t, token, o.ID, "credited")
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
+		t.Fatalf("balance %d after a debit whose answer was lost, want %d (debited once)", b, holderFen-40000)
+	}
+
+	// The core system refuses nothing but is down for the next debit: the
+	// job debits again later, still once.
+	// (Covered by TestAccountsDebitOnce against the sandbox directly.)
+}
+
+// TestE2EFamilyOffsetRefund: the core system never accepts the posting; after
+// 72 hours the order is refunded by reversing the debit: the balance is
+// back, the bill due again, the offset account back at zero.
+func TestE2EFamilyOffsetRefund(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, grantID, due := e.motherGrant(t)
+	e.raw(t, http.MethodPost, "/sandbox/core/control/faults", nil, map[string]int{"fail_next": 100000}).want(t, http.StatusOK)
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("refund"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &o)
+	if o.State != "posting" {
+		t.Fatalf("offset order is %s, want posting (debited, the core system refusing the posting)", o.State)
+	}
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
+		t.Fatalf("balance while posting %d", b)
+	}
+	clock.advanceTo(clock.Now().Add(73 * time.Hour))
+	token, _ = e.login(t, holderPhone)
+	e.waitState(t, token, o.ID, "refunded")
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen {
+		t.Fatalf("balance %d after the refund, want %d (the debit reversed)", b, holderFen)
+	}
+	mother, _ := e.login(t, motherPhone)
+	for _, b := range e.bills(t, mother) {
+		if b.ID == due[0].ID && b.Status != "due" {
+			t.Errorf("the bill is %s after the refund, want due", b.Status)
+		}
+	}
+	if bal := e.auditBalance(t, "medical_account_offset"); bal != 0 {
+		t.Errorf("medical_account_offset %d fen after the reversal, want 0", bal)
+	}
+}
