@@ -48,6 +48,16 @@ type Options struct {
 	Log    *slog.Logger
 	// NotifySchedule overrides the sandbox's WeChat retry schedule.
 	NotifySchedule []time.Duration
+	// Risk overrides the hold and second-factor rules (risk.Default()),
+	// so tests can reach a line the default puts beyond a region's limits.
+	Risk *risk.Rules
+}
+
+func (o Options) riskRules() risk.Rules {
+	if o.Risk != nil {
+		return *o.Risk
+	}
+	return risk.Default()
 }
 
 // App is a running shebao's parts.
@@ -211,7 +221,7 @@ func (a *App) buildPayments(ctx context.Context, o Options, k keys) error {
 	}
 	a.Payments = payment.NewService(payment.Deps{
 		Store: a.db.Payments(), Providers: providers,
-		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: risk.Default(), Evidence: a.Evidence,
+		Core: a.outside.coreClient(), Persons: a.Identity, Rules: rules{a.Policy}, Risk: o.riskRules(), Evidence: a.Evidence,
 		Signer: voucher.NewSigner(k.sm2), Agency: demoAgency, InsuranceName: insuranceName,
 		Now: o.Now, Random: o.Random, Log: a.log, Wake: a.runner.Wake, Notify: true,
 		Credits: a.db.Credits(), CreditRules: rules{a.Policy}, Collector: cardAccount,

@@ -17,10 +17,11 @@ import (
 
 // createCreditOrder pays the person's own bills by credit: within the
 // agreement's limit, the order is paid the moment it is created and goes
-// straight to posting, so the contribution is credited (vouchers issued)
-// without waiting for the money; the credit is collected on the repayment
-// day. Everything is one transaction: a crash leaves either no order or an
-// order with its credit, ledger posting and both jobs.
+// to posting (unless the risk rules hold it, as any payment), so the
+// contribution is credited (vouchers issued) without waiting for the
+// money; the credit is collected on the repayment day. Everything is one
+// transaction: a crash leaves either no order or an order with its credit,
+// ledger posting and jobs.
 func (s *Service) createCreditOrder(ctx context.Context, payer, insured *identity.Person, req CreateOrderRequest, ids []string, hash []byte) (*OrderWithPay, error) {
 	terms, ok := s.creditTerms(insured.Region)
 	if !ok {
@@ -34,6 +35,15 @@ func (s *Service) createCreditOrder(ctx context.Context, payer, insured *identit
 		return nil, err
 	}
 	if err := s.checkBinding(ctx, insured, bills); err != nil {
+		return nil, err
+	}
+	// A credit is a payment like any other: the region's limits on the
+	// channel and, above the review line, the payer's second factor apply
+	// before anything is written.
+	if err := s.checkLimits(ctx, payer, CreditChannel, bills); err != nil {
+		return nil, err
+	}
+	if err := s.checkConfirmed(req, bills); err != nil {
 		return nil, err
 	}
 	prev, superseded, err := s.supersede(ctx, payer.ID, req.IdempotencyKey, bills)
@@ -98,10 +108,10 @@ func (s *Service) extendCredit(ctx context.Context, tx CreditTx, o *Order, terms
 	if err := tx.RecordPosting(ctx, ledger.Extend(o.ID, o.AmountFen), now); err != nil {
 		return fmt.Errorf("payment: ledger credit extended %s: %w", o.ID, err)
 	}
-	if err := s.transition(ctx, tx, o, Posting, "queued for the core system"); err != nil {
-		return err
-	}
-	if err := tx.EnqueueJob(ctx, jobs.Job{Kind: JobPost, Ref: o.ID, RunAt: now}); err != nil {
+	// The risk rules see a credit as a payment: an unusual one is held
+	// before posting, as any other. Released, it is posted; refunded, the
+	// credit is cancelled (cancelCredit), since no money came in.
+	if err := s.holdIfRisky(ctx, tx, o); err != nil {
 		return err
 	}
 	due := RepayDue(now, terms.RepayDay)
