@@ -44,6 +44,7 @@ type confirmData struct {
 	Bills    []string
 	Channel  string
 	Key      string
+	Grant    string // a family member's grant, when paying for them
 }
 
 // Has reports whether the person can confirm with method m.
@@ -56,7 +57,8 @@ func (h *handler) confirmPage(w http.ResponseWriter, r *http.Request, p *identit
 		h.pageError(w, r, p, err)
 		return
 	}
-	d := confirmData{Action: "/orders/confirm", Methods: methods, CodeSent: sent, Bills: r.PostForm["bill"], Channel: r.PostFormValue("channel"), Key: r.PostFormValue("key")}
+	d := confirmData{Action: "/orders/confirm", Methods: methods, CodeSent: sent, Bills: r.PostForm["bill"], Channel: r.PostFormValue("channel"), Key: r.PostFormValue("key"),
+		Grant: r.PostFormValue("grant")}
 	if then == "phone" {
 		d.Action = phoneConfirmPath
 	}
@@ -101,7 +103,7 @@ func (h *handler) takeConfirmation(w http.ResponseWriter, r *http.Request, p *id
 			return
 		}
 		form := url.Values{"bill": r.PostForm["bill"], "channel": {r.PostFormValue("channel")}, "key": {r.PostFormValue("key")},
-			"session_id": {id}, "then": {then}}
+			"grant": {r.PostFormValue("grant")}, "session_id": {id}, "then": {then}}
 		http.SetCookie(w, &http.Cookie{Name: confirmFaceCookie, Value: form.Encode(), Path: confirmFacePath, HttpOnly: true,
 			Secure: h.Secure, SameSite: http.SameSiteLaxMode, MaxAge: 600})
 		if h.FaceBaseURL != "" && len(link) > 0 && link[0] == '/' {

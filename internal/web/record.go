@@ -215,6 +215,7 @@ func newKey() string {
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p *identity.Person, csrf string) {
 	res, err := h.Payments.CreateOrder(r.Context(), p, payment.CreateOrderRequest{
 		BillIDs: r.PostForm["bill"], Channel: r.PostFormValue("channel"), IdempotencyKey: r.PostFormValue("key"),
+		GrantID:   r.PostFormValue("grant"),
 		Confirmed: h.Identity.Confirmed(sessionOf(r)),
 	})
 	if isConfirmRequired(err) {

@@ -22,7 +22,7 @@ import (
 var templateFS embed.FS
 
 // pages lists every page template; each is parsed with the layout.
-var pages = []string{"home", "login", "code", "record", "base", "order", "wallet", "voucher", "verify", "history", "error", "mydata", "confirm", "phone", "credit", "repayment"}
+var pages = []string{"home", "login", "code", "record", "base", "order", "wallet", "voucher", "verify", "history", "error", "mydata", "confirm", "phone", "credit", "repayment", "family"}
 
 // templates holds every page parsed once per language: the language's
 // catalogue and formats are bound into the template funcs, so a template

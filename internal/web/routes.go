@@ -101,6 +101,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /me/credit/repay", h.withPerson(h.repayCredit))
 	mux.HandleFunc("POST /me/credit/repayments", h.withPerson(h.createRepayment))
 	mux.HandleFunc("GET /me/credit/repayments/{id}", h.withPerson(h.repaymentPage))
+	mux.HandleFunc("GET /me/family", h.withPerson(h.familyPage))
 	mux.HandleFunc("GET /me/phone", h.withPerson(h.phonePage))
 	mux.HandleFunc("POST "+phoneConfirmPath, h.withPerson(h.phoneConfirm))
 	mux.HandleFunc("POST /me/phone/code", h.withPerson(h.phoneCode))

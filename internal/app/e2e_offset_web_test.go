@@ -1,0 +1,53 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestE2EWebFamilyOffset: the son opens 为家人缴费 from his record page,
+// sees his personal account balance and his mother's resident medical bill
+// with the family offset offered but not chosen, pays it by the offset, and
+// the result page says it was taken from his personal account.
+func TestE2EWebFamilyOffset(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	b := newBrowser(t, e)
+	b.signIn(t, holderPhone)
+	me := b.get(t, "/me").want(t, http.StatusOK)
+	if !strings.Contains(me.html, `href="/me/family"`) {
+		t.Fatal("the record page does not link 为家人缴费")
+	}
+	if strings.Contains(me.html, `value="family_offset"`) {
+		t.Error("the record page offers the family offset for the person's own bills")
+	}
+	fam := b.get(t, "/me/family").want(t, http.StatusOK)
+	b.personal(t, fam)
+	if !strings.Contains(fam.html, "1,286.50") || !strings.Contains(fam.html, `value="family_offset"`) || !strings.Contains(fam.html, "只能抵扣城乡居民医保") {
+		t.Fatalf("the family page does not show the balance and offer the offset with its scope:\n%s", fam.html)
+	}
+	if strings.Contains(fam.html, "黄秀英") {
+		t.Error("the family page shows the mother's name unmasked")
+	}
+	pay := fam.form(t, "/orders").values("")
+	if pay.Get("channel") == "family_offset" || pay.Get("grant") == "" || len(pay["bill"]) != 1 {
+		t.Fatalf("family pay form sends %v: want the grant, the bill and a channel other than the offset chosen", pay)
+	}
+	pay.Set("channel", "family_offset")
+	r := b.post(t, "/orders", pay, sameOrigin(e)).want(t, http.StatusSeeOther)
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	if !strings.HasPrefix(loc.Path, "/orders/") {
+		t.Fatalf("the offset sent the person to %q, want the result page", r.Header.Get("Location"))
+	}
+	token, _ := e.login(t, holderPhone)
+	e.waitState(t, token, strings.TrimPrefix(loc.Path, "/orders/"), "credited")
+	result := b.get(t, loc.Path).want(t, http.StatusOK)
+	if !strings.Contains(result.html, "已从您的职工医保个人账户抵扣") {
+		t.Error("the result page does not say the money came from the personal account")
+	}
+	if fam := b.get(t, "/me/family").want(t, http.StatusOK); !strings.Contains(fam.html, "886.50") {
+		t.Error("the family page does not show the balance after the offset (886.50)")
+	}
+}
