@@ -141,15 +141,28 @@ func Check(f OrderFacts) []string {
 		if f.BillsPaid != f.Bills || f.BillsPaidFen != f.AmountFen {
 			out = append(out, fmt.Sprintf("credited with %d of %d bills paid (%d fen of %d)", f.BillsPaid, f.Bills, f.BillsPaidFen, f.AmountFen))
 		}
-	case payment.Refunding:
-		want(ledger.Received, f.AmountFen)
-		want(ledger.RefundPending, f.AmountFen)
-		none(ledger.Credited, ledger.Refunded)
-	case payment.Refunded:
-		want(ledger.Received, f.AmountFen)
-		want(ledger.RefundPending, f.AmountFen)
-		want(ledger.Refunded, f.AmountFen)
-		if f.RefundStatus != "succeeded" {
+	case payment.Refunding, payment.Refunded:
+		// What goes back is what arrived: for a payment held because it
+		// was another amount than the order's, not the order's amount.
+		received, ok := f.Postings[ledger.Received]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s but no %q ledger posting", f.State, ledger.Received))
+		}
+		back := []ledger.Kind{ledger.RefundPending}
+		if f.State == payment.Refunded {
+			back = append(back, ledger.Refunded)
+		} else {
+			none(ledger.Refunded)
+		}
+		for _, k := range back {
+			if got, ok := f.Postings[k]; !ok {
+				out = append(out, fmt.Sprintf("%s but no %q ledger posting", f.State, k))
+			} else if got != received {
+				out = append(out, fmt.Sprintf("%q posting of %d fen, %d fen received", k, got, received))
+			}
+		}
+		none(ledger.Credited)
+		if f.State == payment.Refunded && f.RefundStatus != "succeeded" {
 			out = append(out, "refunded but the refund is "+f.RefundStatus)
 		}
 	default:

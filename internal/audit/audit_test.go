@@ -45,6 +45,17 @@ func TestCheck(t *testing.T) {
 		{"refunded clean", func(f OrderFacts) OrderFacts {
 			return OrderFacts{ID: "o", State: payment.Refunded, AmountFen: amt, Postings: p(ledger.Received, ledger.RefundPending, ledger.Refunded), RefundStatus: "succeeded"}
 		}, ""},
+		{"refunded what arrived, another amount than the order's", func(f OrderFacts) OrderFacts {
+			ps := map[ledger.Kind]money.Fen{ledger.Received: amt - 1, ledger.RefundPending: amt - 1, ledger.Refunded: amt - 1}
+			return OrderFacts{ID: "o", State: payment.Refunded, AmountFen: amt, Postings: ps, RefundStatus: "succeeded"}
+		}, ""},
+		{"refunded less than arrived", func(f OrderFacts) OrderFacts {
+			ps := map[ledger.Kind]money.Fen{ledger.Received: amt + 1, ledger.RefundPending: amt, ledger.Refunded: amt}
+			return OrderFacts{ID: "o", State: payment.Refunded, AmountFen: amt, Postings: ps, RefundStatus: "succeeded"}
+		}, `"refund_pending" posting of 223916 fen, 223917 fen received`},
+		{"refunding without owing it", func(f OrderFacts) OrderFacts {
+			return OrderFacts{ID: "o", State: payment.Refunding, AmountFen: amt, Postings: p(ledger.Received)}
+		}, `no "refund_pending"`},
 		{"refunded, provider not done", func(f OrderFacts) OrderFacts {
 			return OrderFacts{ID: "o", State: payment.Refunded, AmountFen: amt, Postings: p(ledger.Received, ledger.RefundPending, ledger.Refunded), RefundStatus: "processing"}
 		}, "refund is processing"},

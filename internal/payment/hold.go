@@ -48,13 +48,37 @@ func (s *Service) holdIfRisky(ctx context.Context, tx Tx, o *Order) error {
 	return tx.EnqueueJob(ctx, jobs.Job{Kind: JobHoldExpire, Ref: o.ID, RunAt: o.HoldUntil})
 }
 
+// mismatchReason is the hold reason of a payment whose amount is not its
+// order's. Such a hold can only be refunded, and what goes back is what
+// arrived: receivedFen reads it back from the reason.
+const mismatchReason = "amount paid %d fen differs from order amount %d fen"
+
+// receivedFen is what arrived for an order: its amount, or for a payment
+// held as another amount than the order's, that amount (mismatch true).
+func receivedFen(o Order) (fen money.Fen, mismatch bool) {
+	var paid, ordered int64
+	if n, _ := fmt.Sscanf(o.HoldReason, mismatchReason, &paid, &ordered); n == 2 && ordered == int64(o.AmountFen) {
+		return money.Fen(paid), true
+	}
+	return o.AmountFen, false
+}
+
+var errMismatchHold = apperr.New(apperr.Conflict, "amount_mismatch",
+	"实付金额与订单金额不符，不能入账；请退款（按实付金额原路退回）。",
+	"The amount paid differs from the order's: it cannot be credited. Refund it (the amount paid goes back).")
+
 var errNotHeld = apperr.New(apperr.Conflict, "order_not_held",
 	"该订单不在冻结状态，无法执行此操作。", "This order is not on hold.")
 
 // ReleaseHold sends a held order on to posting. Releasing a released order
-// is not an error (idempotent); a refunded one cannot be released.
+// is not an error (idempotent); a refunded one cannot be released, nor one
+// paid with another amount than the order's (posting it would credit the
+// order's amount, not what arrived).
 func (s *Service) ReleaseHold(ctx context.Context, orderID, by, reason string) (Order, error) {
 	return s.decideHold(ctx, orderID, func(tx Tx, o *Order) error {
+		if _, mismatch := receivedFen(*o); mismatch {
+			return errMismatchHold
+		}
 		if err := s.transition(ctx, tx, o, Posting, fmt.Sprintf("hold released by %s: %s", by, reason)); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/risk"
 )
@@ -90,4 +91,28 @@ func TestHoldDecisionsAreFinal(t *testing.T) {
 	wantCode(t, err, apperr.Conflict, "order_not_held")
 	h.drain(t)
 	checkMoney(t, h, pensionFen+medicalFen, 1)
+}
+
+// TestMismatchedHold: a payment of another amount than the order's is held
+// (notify.go). Releasing it would post and credit the order's amount, not
+// what arrived, so it is refused; refunding it gives back what arrived,
+// and the books balance.
+func TestMismatchedHold(t *testing.T) {
+	h := newHarness(t)
+	o := h.mustCreate(t, "k1", h.pension, h.medical)
+	paid := o.Order.AmountFen - 1
+	if err := h.svc.HandleNotification(h.ctx, "wechatpay", h.forgedNotification(t, o.Order.OutTradeNo, int64(paid), false)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.svc.ReleaseHold(h.ctx, o.Order.ID, "op1", "looks fine")
+	wantCode(t, err, apperr.Conflict, "amount_mismatch")
+	if got, err := h.svc.RefundHold(h.ctx, o.Order.ID, "op1", "amount differs"); err != nil || got.State != payment.Refunding {
+		t.Fatalf("RefundHold: %s, %v; want refunding", got.State, err)
+	}
+	if r, err := h.db.RefundForOrder(h.ctx, o.Order.ID); err != nil || r.AmountFen != paid {
+		t.Errorf("refund of %s yuan (%v), want the %s paid", r.AmountFen.Yuan(), err, paid.Yuan())
+	}
+	if rep, err := audit.Run(h.ctx, h.db); err != nil || !rep.OK() {
+		t.Errorf("audit: %v %v", err, rep.Problems)
+	}
 }

@@ -93,7 +93,7 @@ func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reaso
 	if txn.AmountFen != o.AmountFen {
 		// The money that arrived is not what we asked for: record what did
 		// arrive and let an operator decide; never credit a wrong amount.
-		o.HoldReason = fmt.Sprintf("amount paid %d fen differs from order amount %d fen", txn.AmountFen, o.AmountFen)
+		o.HoldReason = fmt.Sprintf(mismatchReason, txn.AmountFen, o.AmountFen)
 		if err := tx.RecordPosting(ctx, ledger.Receive(o.ID, o.Channel, txn.AmountFen), s.now()); err != nil {
 			return err
 		}

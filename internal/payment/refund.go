@@ -40,12 +40,13 @@ func (s *Service) startRefundTx(ctx context.Context, tx Tx, o *Order, reason str
 		return err
 	}
 	now := s.now()
-	r := Refund{OutRefundNo: "RF" + o.OutTradeNo[2:], OrderID: o.ID, AmountFen: o.AmountFen,
+	amount, _ := receivedFen(*o) // what arrived goes back, whatever the order asked
+	r := Refund{OutRefundNo: "RF" + o.OutTradeNo[2:], OrderID: o.ID, AmountFen: amount,
 		Reason: reason, Status: refundRequested, CreatedAt: now, UpdatedAt: now}
 	if err := tx.InsertRefund(ctx, r); err != nil {
 		return fmt.Errorf("payment: record refund of %s: %w", o.ID, err)
 	}
-	if err := tx.RecordPosting(ctx, ledger.OweRefund(o.ID, o.AmountFen), now); err != nil {
+	if err := tx.RecordPosting(ctx, ledger.OweRefund(o.ID, amount), now); err != nil {
 		return fmt.Errorf("payment: ledger refund of %s: %w", o.ID, err)
 	}
 	return tx.EnqueueJob(ctx, jobs.Job{Kind: JobRefund, Ref: o.ID, RunAt: now})
@@ -73,8 +74,10 @@ func (s *Service) refund(ctx context.Context, orderID string) error {
 	p := s.providers[o.Channel]
 	var st *RefundStatus
 	if r.Status == refundRequested {
+		// A full refund: the total is what was paid, which for a payment
+		// held as another amount than the order's is not the order's amount.
 		st, err = p.Refund(ctx, RefundRequest{OutTradeNo: o.OutTradeNo, OutRefundNo: r.OutRefundNo,
-			AmountFen: r.AmountFen, TotalFen: o.AmountFen, Reason: refundReason(r.Reason)})
+			AmountFen: r.AmountFen, TotalFen: r.AmountFen, Reason: refundReason(r.Reason)})
 	} else {
 		st, err = p.QueryRefund(ctx, r.OutRefundNo)
 	}
