@@ -318,3 +318,45 @@ func TestE2EFamilyOffsetRefund(t *testing.T) {
 		t.Errorf("medical_account_offset %d fen after the reversal, want 0", bal)
 	}
 }
+
+// TestE2EFamilyOffsetCoreDown: the core system takes no debit while the
+// order is open (every debit answers 503); the order stays created, and once
+// it has expired its debit id is voided and it closes: the bill is due again,
+// nothing was taken, and a debit arriving late under that id is refused.
+// Paid again when the core system is back, the bill is credited once.
+func TestE2EFamilyOffsetCoreDown(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, grantID, due := e.motherGrant(t)
+	e.raw(t, http.MethodPost, "/sandbox/core/control/faults", nil, map[string]int{"fail_debits": 1_000_000}).want(t, http.StatusOK)
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("down"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &o)
+	if o.State != "created" {
+		t.Fatalf("order with its debit unanswered is %s, want created", o.State)
+	}
+	clock.advanceTo(clock.Now().Add(31 * time.Minute))
+	token, _ = e.login(t, holderPhone)
+	e.waitState(t, token, o.ID, "closed")
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen {
+		t.Fatalf("balance %d after a debit never taken, want %d", b, holderFen)
+	}
+	var late struct {
+		Debited  bool   `json:"debited"`
+		FailCode string `json:"fail_code"`
+	}
+	e.raw(t, http.MethodPost, "/sandbox/core/control/faults", nil, map[string]int{}).want(t, http.StatusOK)
+	e.raw(t, http.MethodPost, "/sandbox/core/v1/debits", nil, map[string]any{"debit_id": o.ID, "holder_id_number": holderIDNumber(),
+		"amount_fen": 40000}).want(t, http.StatusOK).json(t, &late)
+	if late.Debited || late.FailCode != "VOIDED" {
+		t.Fatalf("a late debit under the closed order's id: %+v, want refused as VOIDED", late)
+	}
+	var again order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("up"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &again)
+	e.waitState(t, token, again.ID, "credited")
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
+		t.Fatalf("balance %d after the second order, want %d", b, holderFen-40000)
+	}
+}

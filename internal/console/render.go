@@ -61,7 +61,7 @@ var stateLabels = map[payment.State]string{payment.Created: "已创建", payment
 	payment.Refunding: "退款中", payment.Refunded: "已退款"}
 
 var channelLabels = map[string]string{"wechatpay": "微信支付", "wechatpay_native": "微信扫码支付", "ssc_account": "社保卡金融账户",
-	"unionpay": "银联", payment.CreditChannel: "社保信用付"}
+	"unionpay": "银联", payment.CreditChannel: "社保信用付", payment.OffsetChannel: "家庭共济（医保个人账户）"}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {

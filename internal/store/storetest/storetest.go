@@ -105,6 +105,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Rekey", Rekey},
 		{"Deletion", testDeletion},
 		{"Credits", testCredits},
+		{"Offset", testOffset},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
