@@ -45,6 +45,9 @@ type Store interface {
 	// OffsetDebitedFen sums the family-offset orders whose debit from a
 	// medical personal account stands (paid, not refunded).
 	OffsetDebitedFen(ctx context.Context) (money.Fen, error)
+	// AuditRepayments calls fn for every WeChat Pay repayment of overdue
+	// credits, in id order.
+	AuditRepayments(ctx context.Context, fn func(RepaymentFacts) error) error
 }
 
 // Report is the audit's findings.
@@ -92,6 +95,15 @@ func Run(ctx context.Context, s Store) (*Report, error) {
 	}
 	if p := CheckOffset(r.Balances[ledger.MedicalAccountOffset], debited); p != "" {
 		r.Problems = append(r.Problems, p)
+	}
+	err = s.AuditRepayments(ctx, func(f RepaymentFacts) error {
+		for _, p := range CheckRepayment(f) {
+			r.Problems = append(r.Problems, "credit repayment "+f.ID+": "+p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	err = s.AuditOrders(ctx, func(f OrderFacts) error {
 		r.Orders++
