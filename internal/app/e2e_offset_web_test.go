@@ -31,6 +31,20 @@ func TestE2EWebFamilyOffset(t *testing.T) {
 	if strings.Contains(fam.html, "黄秀英") {
 		t.Error("the family page shows the mother's name unmasked")
 	}
+	// In English, every element of the offset has its words (no raw keys).
+	en := b.do(t, http.MethodGet, "/me/family", nil, http.Header{"Accept-Language": {"en"}}).want(t, http.StatusOK)
+	for _, want := range []string{"Pay for your family", "Family offset (from your employee medical personal account)", "resident medical insurance only", "your parent"} {
+		if !strings.Contains(en.html, want) {
+			t.Errorf("the English family page lacks %q", want)
+		}
+	}
+	if strings.Contains(en.html, "family.") {
+		t.Error("the English family page shows a raw message key")
+	}
+	// The offset's scope is tied to its radio button for screen readers.
+	if !strings.Contains(fam.html, `aria-describedby="only-`) {
+		t.Error("the offset choice is not described by its scope")
+	}
 	pay := fam.form(t, "/orders").values("")
 	if pay.Get("channel") == "family_offset" || pay.Get("grant") == "" || len(pay["bill"]) != 1 {
 		t.Fatalf("family pay form sends %v: want the grant, the bill and a channel other than the offset chosen", pay)
