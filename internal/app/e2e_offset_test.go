@@ -184,8 +184,8 @@ func TestE2EFamilyOffsetRefused(t *testing.T) {
 
 	// A Guangzhou flexible worker (his wife) with a pension bill, and his
 	// brother with a resident medical bill, both granting him.
-	wife := e.register(t, "per_gzwife", identity.Flexible, "林晓燕", "44010619800304522", "13900000051", "110")
-	brother := e.register(t, "per_gzbro", identity.Resident, "陈建华", "44010519780922371", "13900000052", "390")
+	wife := e.register(t, "per_gzwife", "440100", identity.Flexible, "林晓燕", "44010619800304522", "13900000051", "110")
+	brother := e.register(t, "per_gzbro", "440100", identity.Resident, "陈建华", "44010519780922371", "13900000052", "390")
 	wifeGrant := e.grant(t, token, wife, "13900000051", "spouse", []string{"110", "390"})
 	var wb struct {
 		Bills []bill `json:"bills"`
@@ -206,19 +206,28 @@ func TestE2EFamilyOffsetRefused(t *testing.T) {
 	e.call(t, http.MethodGet, "/api/v1/proxies/"+broGrant+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &bb)
 	wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("brother"), offsetOrder(ids(bb.Bills), broGrant)),
 		http.StatusForbidden, "offset_relationship_not_allowed", "grant_id")
+	// A relative insured in Shenzhen: the offset stays within one region.
+	aunt := e.register(t, "per_szmum", "440300", identity.Resident, "黄秀兰", "44030519520101242", "13900000053", "390")
+	auntGrant := e.grant(t, token, aunt, "13900000053", "child", []string{"390"})
+	var ab struct {
+		Bills []bill `json:"bills"`
+	}
+	e.call(t, http.MethodGet, "/api/v1/proxies/"+auntGrant+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &ab)
+	wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("shenzhen"), offsetOrder(ids(ab.Bills), auntGrant)),
+		http.StatusBadRequest, "offset_other_region", "channel")
 	// Nothing was taken by any of these.
 	if b := e.offsetStatus(t, token).BalanceFen; b != 25000 {
 		t.Errorf("balance %d after refusals, want 25000", b)
 	}
 }
 
-// register adds a Guangzhou person enrolled in one insurance, with its bill
+// register adds a person enrolled in one insurance, with its bill
 // issued, as the register import would.
-func (e *env) register(t *testing.T, id string, typ identity.PersonType, name, first17, phone, insurance string) string {
+func (e *env) register(t *testing.T, id, region string, typ identity.PersonType, name, first17, phone, insurance string) string {
 	t.Helper()
 	a := e.run.App
 	check, _ := identity.IDCheckDigit(first17)
-	p, err := a.Identity.Register(t.Context(), identity.NewPerson{ID: id, Region: "440100", Type: typ, Name: name,
+	p, err := a.Identity.Register(t.Context(), identity.NewPerson{ID: id, Region: region, Type: typ, Name: name,
 		IDNumber: first17 + string(check), Phone: phone})
 	if err != nil {
 		t.Fatal(err)

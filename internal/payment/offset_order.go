@@ -26,8 +26,11 @@ import (
 // is "created" and the job finds out.
 func (s *Service) createOffsetOrder(ctx context.Context, payer, insured *identity.Person, req CreateOrderRequest, ids []string, hash []byte) (*OrderWithPay, error) {
 	terms, ok := s.offsetTerms(insured.Region)
-	if !ok || insured.Region != payer.Region {
+	if !ok {
 		return nil, s.errChannel(insured.Region)
+	}
+	if insured.Region != payer.Region {
+		return nil, errOffsetOtherRegion
 	}
 	if req.GrantID == "" || insured.ID == payer.ID {
 		return nil, errOffsetNeedsGrant
@@ -210,6 +213,9 @@ var (
 	errOffsetNeedsGrant = apperr.New(apperr.Invalid, "family_grant_required",
 		"家庭共济用于为配偶、父母、子女缴纳城乡居民医保：请先在“代缴授权”中取得家属的授权，再从家属的账单进入缴费；本人的账单请选择其他支付方式。",
 		"The family offset pays a spouse's, parent's or child's resident medical insurance: get the family member's grant under Proxy grants first and pay from their bills; pay your own bills by another channel.").WithField("grant_id")
+	errOffsetOtherRegion = apperr.New(apperr.Invalid, "offset_other_region",
+		"家庭共济只能为同一参保地的家人缴费：您与该家人不在同一统筹地区，请选择其他支付方式。",
+		"The family offset pays only for family members insured in your own region; this family member is insured elsewhere. Choose another channel.").WithField("channel")
 	errNoMedicalAccount = apperr.New(apperr.Refused, "medical_account_not_found",
 		"核心系统中没有您的职工医保个人账户，不能使用家庭共济；请选择其他支付方式，或到医保经办机构核实。",
 		"The core system has no employee medical personal account for you, so the family offset cannot be used; choose another channel, or check with the medical insurance agency.").WithField("channel")
