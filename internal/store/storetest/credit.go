@@ -141,4 +141,5 @@ func testCredits(t *testing.T, open Opener) {
 			t.Errorf("rolled-back posting left credit receivable %d", bal[ledger.CreditReceivable])
 		}
 	})
+	t.Run("repayments", func(t *testing.T) { testRepayments(t, open) })
 }
