@@ -1,12 +1,15 @@
 package app_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"path"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/app"
 	"github.com/shebao-project/shebao/internal/payment"
 )
 
@@ -258,5 +261,49 @@ func TestE2EWebCreditRepay(t *testing.T) {
 	})
 	if p := b.get(t, "/me/credit").want(t, http.StatusOK); strings.Contains(p.html, "用微信支付还款") {
 		t.Error("the credit page still offers to repay after the repayment")
+	}
+}
+
+// TestE2ECreditRepayRace: the person pays with WeChat Pay while the card
+// bank is still debiting the card for the same credit. Both debits went
+// through: the credit is repaid once, by WeChat Pay, and the card's money
+// is in the books as owed back (refund payable) for an operator to return
+// through the card bank, not lost.
+func TestE2ECreditRepayRace(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	token, o := overdueCredit(t, e, clock)
+	rp := e.startRepayment(t, token, "race-1")
+	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]int{"balance_fen": 0, "latency_ms": 3000}).want(t, http.StatusOK)
+	card := make(chan resp, 1)
+	go func() {
+		r, err := e.send(t.Context(), http.MethodPost, "/api/v1/me/credit/repay", http.Header{"Authorization": {"Bearer " + token}}, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		card <- r
+	}()
+	time.Sleep(500 * time.Millisecond) // the card debit is under way
+	e.payRepayment(t, rp)
+	rp = e.waitRepayment(t, token, rp.ID, func(r repayment) bool { return r.Status == "paid" })
+	if rp.AppliedFen != o.AmountFen {
+		t.Fatalf("WeChat Pay repayment %+v, want it to repay the credit", rp)
+	}
+	if r := <-card; r.Status != http.StatusOK {
+		t.Fatalf("card repayment answered %d: %s", r.Status, r.Body)
+	}
+	var out bytes.Buffer
+	if code := app.Main([]string{"audit", "--json", "--data", e.DataDir, "--db", e.DB}, nil, &out, &out); code != 0 {
+		t.Fatalf("audit: exit %d: %s", code, out.String())
+	}
+	var rep struct {
+		Balances map[string]int64 `json:"balances_fen"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Balances["refund_payable"] != -o.AmountFen || rep.Balances["clearing:ssc_account"] != o.AmountFen || rep.Balances["credit_receivable"] != 0 {
+		t.Fatalf("balances %v: want the card's %d fen owed back and nothing receivable", rep.Balances, o.AmountFen)
 	}
 }
