@@ -169,3 +169,17 @@ func (p paymentStore) InGroupTx(ctx context.Context, fn func(payment.Tx) error) 
 }
 
 var _ payment.GroupCommitter = paymentStore{}
+
+// shared runs a small write of the payment flow's hot path (a sign-in's SMS
+// code and session, a job's claim and outcome, a notice's record) through
+// the group commit instead of a commit of its own: each cost an fsync on
+// the one writer, and a payment made about eight of them beside its
+// transactions, so under load they queued behind each other. Sharing keeps
+// their durability (the caller is answered once its write is committed with
+// synchronous=FULL) and their errors their own. fn must be safe to run
+// again, as for inGroupTx; a single statement is. It is given ctx without
+// its cancellation, which would interrupt the shared connection.
+func (d *DB) shared(ctx context.Context, fn func(context.Context, q) error) error {
+	ctx = context.WithoutCancel(ctx)
+	return d.inGroupTx(ctx, func(tx *Tx) error { return fn(ctx, tx.q) })
+}

@@ -42,19 +42,21 @@ func (d *DB) Enrolments(ctx context.Context, personID string) ([]identity.Enrolm
 	return d.reader().Enrolments(ctx, personID)
 }
 func (d *DB) PutSMSCode(ctx context.Context, c identity.SMSCode) error {
-	return d.writer().PutSMSCode(ctx, c)
+	return d.shared(ctx, func(ctx context.Context, x q) error { return x.PutSMSCode(ctx, c) })
 }
 func (d *DB) SMSCodeFor(ctx context.Context, idx []byte) (identity.SMSCode, error) {
 	return d.reader().SMSCodeFor(ctx, idx)
 }
-func (d *DB) AttemptSMSCode(ctx context.Context, idx []byte, now time.Time, max int) (identity.SMSCode, error) {
-	return d.writer().AttemptSMSCode(ctx, idx, now, max)
+func (d *DB) AttemptSMSCode(ctx context.Context, idx []byte, now time.Time, max int) (c identity.SMSCode, err error) {
+	err = d.shared(ctx, func(ctx context.Context, x q) error { c, err = x.AttemptSMSCode(ctx, idx, now, max); return err })
+	return c, err
 }
-func (d *DB) ConsumeSMSCode(ctx context.Context, idx, mac []byte) (bool, error) {
-	return d.writer().ConsumeSMSCode(ctx, idx, mac)
+func (d *DB) ConsumeSMSCode(ctx context.Context, idx, mac []byte) (ok bool, err error) {
+	err = d.shared(ctx, func(ctx context.Context, x q) error { ok, err = x.ConsumeSMSCode(ctx, idx, mac); return err })
+	return ok, err
 }
 func (d *DB) CreateSession(ctx context.Context, s identity.Session) error {
-	return d.writer().CreateSession(ctx, s)
+	return d.shared(ctx, func(ctx context.Context, x q) error { return x.CreateSession(ctx, s) })
 }
 func (d *DB) SessionByTokenHash(ctx context.Context, h []byte) (identity.Session, error) {
 	return d.reader().SessionByTokenHash(ctx, h)
@@ -116,14 +118,15 @@ func (d *DB) VoucherByID(ctx context.Context, id string) (voucher.Voucher, error
 
 // Jobs.
 
-func (d *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]jobs.Job, error) {
-	return d.writer().ClaimJobs(ctx, now, lease, limit)
+func (d *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) (js []jobs.Job, err error) {
+	err = d.shared(ctx, func(ctx context.Context, x q) error { js, err = x.ClaimJobs(ctx, now, lease, limit); return err })
+	return js, err
 }
 func (d *DB) CompleteJob(ctx context.Context, id int64, at time.Time) error {
-	return d.writer().CompleteJob(ctx, id, at)
+	return d.shared(ctx, func(ctx context.Context, x q) error { return x.CompleteJob(ctx, id, at) })
 }
 func (d *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
-	return d.writer().RetryJob(ctx, id, runAt, lastError)
+	return d.shared(ctx, func(ctx context.Context, x q) error { return x.RetryJob(ctx, id, runAt, lastError) })
 }
 func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 	return d.reader().PendingJobs(ctx)

@@ -73,9 +73,11 @@ func (s noticeStore) NoticeSent(ctx context.Context, kind, ref string) (bool, er
 }
 
 func (s noticeStore) RecordNotice(ctx context.Context, n notice.Sent) error {
-	_, err := s.d.writer().db.ExecContext(ctx, `INSERT INTO notices_sent (kind, ref, person_id, channel, sent_at) VALUES (?,?,?,?,?)`,
-		n.Kind, n.Ref, n.PersonID, n.Channel, ms(n.SentAt))
-	return translate(err)
+	return s.d.shared(ctx, func(ctx context.Context, x q) error {
+		_, err := x.db.ExecContext(ctx, `INSERT INTO notices_sent (kind, ref, person_id, channel, sent_at) VALUES (?,?,?,?,?)`,
+			n.Kind, n.Ref, n.PersonID, n.Channel, ms(n.SentAt))
+		return translate(err)
+	})
 }
 
 // dueWhere selects the bills a reminder is about; status = 'due' as a
