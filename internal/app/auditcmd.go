@@ -6,12 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/shebao-project/shebao/internal/audit"
+	"github.com/shebao-project/shebao/internal/config"
 	"github.com/shebao-project/shebao/internal/money"
+	"github.com/shebao-project/shebao/internal/payment"
 )
 
 // runAudit implements `shebao audit --data DIR`: it checks the money
@@ -23,7 +27,13 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", envOrDefault("SHEBAO_DATA", "data"), "data directory (SHEBAO_DATA)")
 	db := fs.String("db", os.Getenv("SHEBAO_DB"), "database URL; empty for SQLite in the data directory (SHEBAO_DB)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	sandboxURL := fs.String("sandbox-url", os.Getenv("SHEBAO_SANDBOX_URL"), "the sandbox running apart, if any: its trade bills are compared with the orders (SHEBAO_SANDBOX_URL)")
+	billDays := fs.Int("bill-days", 2, "with --sandbox-url: how many days of trade bills to compare, ending today (Beijing time)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *billDays < 1 || *billDays > 400 {
+		fmt.Fprintln(stderr, "shebao audit: --bill-days must be between 1 and 400")
 		return 2
 	}
 	if !isPostgres(*db) {
@@ -48,9 +58,19 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "shebao audit: %v\n", err)
 		return 1
 	}
+	checked := "trade bills: not compared (give --sandbox-url to compare the sandbox's with the orders)"
+	if *sandboxURL != "" {
+		problems, what, err := checkTradeBills(ctx, *data, *db, *sandboxURL, *billDays, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "shebao audit: trade bills: %v\n", err)
+			return 1
+		}
+		rep.Problems, checked = append(rep.Problems, problems...), what
+	}
 	if *asJSON {
 		_ = json.NewEncoder(stdout).Encode(rep)
 	} else {
+		fmt.Fprintln(stdout, checked)
 		printReport(stdout, rep)
 	}
 	if !rep.OK() {
@@ -84,4 +104,34 @@ func envOrDefault(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// checkTradeBills compares the sandbox's trade bill of each channel for the
+// last days (Beijing time, today included) with the orders, changing
+// nothing, and returns each difference as a problem and a line saying what
+// was compared. The program is built as `shebao reconcile` builds it, to
+// reach the sandbox with the merchant's own credentials.
+func checkTradeBills(ctx context.Context, data, db, sandboxURL string, days int, stderr io.Writer) ([]string, string, error) {
+	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: data, DB: db, Demo: true, SandboxURL: sandboxURL, LogFormat: "text", LogLevel: "warn"}
+	a, err := New(ctx, cfg, "http://127.0.0.1", Options{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return nil, "", err
+	}
+	defer a.Close()
+	today := time.Now().In(payment.Beijing())
+	channels := a.Payments.BillChannels()
+	var problems []string
+	for _, ch := range channels {
+		for i := days - 1; i >= 0; i-- {
+			date := today.AddDate(0, 0, -i).Format("2006-01-02")
+			diffs, err := a.Payments.CheckTradeBill(ctx, ch, date)
+			if err != nil {
+				return nil, "", fmt.Errorf("%s %s: %w", ch, date, err)
+			}
+			for _, d := range diffs {
+				problems = append(problems, fmt.Sprintf("trade bill %s %s: %s %s: %s (%s)", ch, date, d.Kind, d.OutTradeNo, d.Detail, d.Action))
+			}
+		}
+	}
+	return problems, fmt.Sprintf("trade bills: %s compared with the orders for %d day(s) ending %s", strings.Join(channels, ", "), days, today.Format("2006-01-02")), nil
 }

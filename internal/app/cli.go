@@ -43,7 +43,9 @@ Usage:
                              remove key N from the keyring; refused while any sealed value still uses it
   shebao bills generate [--data DIR] [--month YYYY-MM]
                              issue every insured person's bills for a month (default next month); idempotent, JSON summary
-  shebao audit [--data DIR]  check the money invariants (ledger, postings, vouchers); non-zero exit on any difference
+  shebao audit [--data DIR] [--sandbox-url U] [--bill-days N]
+                             check the money invariants (ledger, postings, vouchers) and, with a sandbox,
+                             its trade bills against the orders; non-zero exit on any difference
   shebao loadtest [--in-process] [--url U] [--citizens N] [--duration D | --count N] [--json]
                              drive simulated citizens through the whole flow and print throughput and latencies
   shebao verify (--data DIR | --key PUB.pem) [--json] CODE | FILE.pdf | QR-TEXT | -

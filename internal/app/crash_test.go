@@ -120,7 +120,7 @@ func crashUnderLoad(t *testing.T, kills int, faults map[string]any) {
 		}
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "audit", "--data", data, "--db", db)
+	cmd := exec.Command(bin, "audit", "--data", data, "--db", db, "--sandbox-url", "http://"+sbAddr)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("shebao audit after %d kills: %v\n%s", kills, err, out.String())

@@ -58,7 +58,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		t.Fatalf("reconcile: %v\n%s", err, out)
 	}
 	var audit bytes.Buffer
-	cmd := exec.Command(bin, "audit", "--data", data, "--db", db)
+	cmd := exec.Command(bin, "audit", "--data", data, "--db", db, "--sandbox-url", "http://"+sbAddr)
 	cmd.Stdout, cmd.Stderr = &audit, &audit
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("audit: %v\n%s", err, audit.String())

@@ -38,25 +38,9 @@ const (
 // the same follow-up as its notification would have had; everything else is
 // recorded for an operator. It returns the differences found.
 func (s *Service) Reconcile(ctx context.Context, channel, date string) ([]Diff, error) {
-	p, ok := s.providers[channel]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownChannel, channel)
-	}
-	day, err := time.ParseInLocation("2006-01-02", date, beijing)
-	if err != nil {
-		return nil, fmt.Errorf("payment: reconcile date %q: %w", date, err)
-	}
-	rows, err := p.TradeBill(ctx, date)
+	rows, ours, err := s.billDay(ctx, channel, date)
 	if err != nil {
 		return nil, err
-	}
-	var ours []Order
-	for _, ch := range s.billChannels(channel) {
-		paid, err := s.store.OrdersPaidBetween(ctx, ch, day, day.AddDate(0, 0, 1))
-		if err != nil {
-			return nil, err
-		}
-		ours = append(ours, paid...)
 	}
 	var diffs []Diff
 	seen := map[string]bool{}
@@ -85,6 +69,32 @@ func (s *Service) Reconcile(ctx context.Context, channel, date string) ([]Diff, 
 	}
 	s.log.InfoContext(ctx, "reconciled", "channel", channel, "date", date, "bill_rows", len(rows), "paid_orders", len(ours), "differences", len(diffs))
 	return diffs, nil
+}
+
+// billDay fetches a channel's trade bill for date (YYYY-MM-DD, Beijing)
+// and our orders paid that day on every channel the bill covers.
+func (s *Service) billDay(ctx context.Context, channel, date string) ([]BillRow, []Order, error) {
+	p, ok := s.providers[channel]
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %q", ErrUnknownChannel, channel)
+	}
+	day, err := time.ParseInLocation("2006-01-02", date, beijing)
+	if err != nil {
+		return nil, nil, fmt.Errorf("payment: reconcile date %q: %w", date, err)
+	}
+	rows, err := p.TradeBill(ctx, date)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ours []Order
+	for _, ch := range s.billChannels(channel) {
+		paid, err := s.store.OrdersPaidBetween(ctx, ch, day, day.AddDate(0, 0, 1))
+		if err != nil {
+			return nil, nil, err
+		}
+		ours = append(ours, paid...)
+	}
+	return rows, ours, nil
 }
 
 func (s *Service) checkPaymentRow(ctx context.Context, channel, date string, r BillRow) *Diff {
@@ -181,16 +191,27 @@ func (s *Service) ScheduleReconciliation(ctx context.Context) error {
 	}
 	date := run.AddDate(0, 0, -1).Format("2006-01-02")
 	return s.store.InTx(ctx, func(tx Tx) error {
-		for ch := range s.providers {
-			if s.billChannels(ch)[0] != ch {
-				continue // its bill is reconciled with the first channel's
-			}
+		for _, ch := range s.BillChannels() {
 			if err := tx.EnqueueJobOnce(ctx, jobs.Job{Kind: JobReconcile, Ref: ch + "@" + date, RunAt: run}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// BillChannels lists, sorted, one channel per provider trade bill: the
+// channels to reconcile (a channel sharing its bill with others is
+// reconciled with the first of them).
+func (s *Service) BillChannels() []string {
+	var out []string
+	for ch := range s.providers {
+		if s.billChannels(ch)[0] == ch {
+			out = append(out, ch)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // billChannels lists, sorted, the channels whose trades are in the same

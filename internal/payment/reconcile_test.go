@@ -41,6 +41,29 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The audit's comparison finds A and B and changes nothing: A stays
+	// unpaid until reconciliation applies it, and nothing is recorded.
+	checked, err := h.svc.CheckTradeBill(h.ctx, "wechatpay", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, d := range checked {
+		kinds[d.OutTradeNo] = d.Kind
+		if d.Resolved || d.Channel != "wechatpay" || d.Date != today {
+			t.Errorf("check: %+v", d)
+		}
+	}
+	if len(checked) != 2 || kinds[a.Order.OutTradeNo] != payment.DiffMissedPayment || kinds[b.Order.OutTradeNo] != payment.DiffMissingInBill {
+		t.Errorf("check found %+v, want A missed_payment and B missing_in_bill", checked)
+	}
+	if s := h.order(t, a.Order.ID).State; s != payment.AwaitingPayment {
+		t.Errorf("A is %s after the read-only check, want awaiting_payment", s)
+	}
+	if open, err := h.db.OpenDiffs(h.ctx, 10); err != nil || len(open) != 0 {
+		t.Errorf("the read-only check recorded %+v (%v)", open, err)
+	}
+
 	diffs, err := h.svc.Reconcile(h.ctx, "wechatpay", today)
 	if err != nil {
 		t.Fatal(err)
@@ -75,4 +98,8 @@ func TestReconcile(t *testing.T) {
 	}
 	h.drain(t)
 	auditClean(t, h)
+	// What is left for the audit is B alone: A is applied, C always agreed.
+	if checked, err = h.svc.CheckTradeBill(h.ctx, "wechatpay", today); err != nil || len(checked) != 1 || checked[0].OutTradeNo != b.Order.OutTradeNo {
+		t.Errorf("after reconciliation the check finds %+v (%v), want B's missing_in_bill only", checked, err)
+	}
 }
