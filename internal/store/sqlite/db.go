@@ -44,8 +44,14 @@ type DB struct {
 //   - journal_mode=WAL: readers never block the writer nor the writer readers;
 //   - synchronous=FULL: a committed payment survives power loss, not only a
 //     process crash (NORMAL in WAL mode may lose the last commits on power loss);
-//   - foreign_keys=ON: SQLite leaves them off by default.
-var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}
+//   - foreign_keys=ON: SQLite leaves them off by default;
+//   - temp_store=MEMORY: the statement journal that savepoints need (group
+//     commit gives every write in a shared transaction its own) is kept in
+//     memory instead of being written to a temporary file, which cost a
+//     pwrite per page changed and a fifth of a notification's CPU. It only
+//     undoes a savepoint inside an open transaction, never a committed one:
+//     recovery after a crash does not read it.
+var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "temp_store(MEMORY)"}
 
 func dsn(path string, readOnly bool) string {
 	v := url.Values{}
