@@ -39,15 +39,15 @@ func TestBillsGenerate(t *testing.T) {
 		}
 		return res
 	}
-	// 张伟 pension and medical, 李娜, 王芳 and 陈建国 pension; 刘洋 and 黄秀英
-	// pay annually.
+	// 张伟 pension and medical, 李娜, 王芳, 陈建国 and 周敏 pension; 刘洋 and
+	// 黄秀英 pay annually.
 	first := run()
-	if first.Month != next || first.Persons != len(app.DemoPeople) || first.Issued != 5 || first.Existing != 0 || len(first.Refused) != 0 {
-		t.Fatalf("first run %+v: want %s, %d persons, 5 bills issued, none refused", first, next, len(app.DemoPeople))
+	if first.Month != next || first.Persons != len(app.DemoPeople) || first.Issued != 6 || first.Existing != 0 || len(first.Refused) != 0 {
+		t.Fatalf("first run %+v: want %s, %d persons, 6 bills issued, none refused", first, next, len(app.DemoPeople))
 	}
 	second := run()
-	if second.Issued != 0 || second.Existing != 5 {
-		t.Fatalf("second run %+v: want 0 issued, 5 existing", second)
+	if second.Issued != 0 || second.Existing != 6 {
+		t.Fatalf("second run %+v: want 0 issued, 6 existing", second)
 	}
 	var out, errOut bytes.Buffer
 	if code := app.Main([]string{"bills", "generate", "--data", e.DataDir, "--month", "December"}, nil, &out, &errOut); code != 2 {

@@ -48,6 +48,8 @@ var DemoPeople = []DemoPerson{
 		insurances: []string{"110"}, Note: "广州 灵活就业，职工医保个人账户 1286.50 元：本月养老；家庭共济为母亲缴居民医保 / Guangzhou flexible worker with an employee medical personal account (1,286.50 yuan): this month's pension; pays his mother's resident medical by family offset"},
 	{Phone: demoMotherPhone, Name: "黄秀英", Region: "440100", Type: identity.Resident, idFirst17: "44010519500820242",
 		annual: []string{"390"}, Note: "广州 城乡居民：年度居民医保，已授权儿子代缴 / Guangzhou resident: annual resident medical premium, her son holds her grant"},
+	{Phone: "13800000007", Name: "周敏", Region: "330100", Type: identity.Flexible, idFirst17: "33010619870521428",
+		insurances: []string{"110"}, Note: "杭州 灵活就业：本月养老，可用社保信用付 / Hangzhou flexible worker: this month's pension, payable by credit pay"},
 }
 
 // seedDemo registers the demo people and their bills on first start. It is
