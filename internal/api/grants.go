@@ -112,8 +112,12 @@ func (h *handler) grantBills(w http.ResponseWriter, r *http.Request, p *identity
 		out = append(out, billJSON(b))
 		total += int64(b.AmountFen)
 	}
+	offset := h.Payments.OffsetBills(r.Context(), p, r.PathValue("id"), bills)
+	if offset == nil {
+		offset = []string{}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"insured": partyView{Name: insured.NameMasked, IDNumber: insured.IDMasked},
-		"bills": out, "total_due_fen": total})
+		"bills": out, "total_due_fen": total, "family_offset_bill_ids": offset})
 }
 
 func (h *handler) answerGrant(w http.ResponseWriter, r *http.Request, g *identity.Grant, err error, grantor, proxy bool) {

@@ -61,11 +61,15 @@ func (e *env) motherGrant(t *testing.T) (token, grantID string, due []bill) {
 	}
 	grantID = gs.Grants[0].ID
 	var out struct {
-		Bills []bill `json:"bills"`
+		Bills  []bill   `json:"bills"`
+		Offset []string `json:"family_offset_bill_ids"`
 	}
 	e.call(t, http.MethodGet, "/api/v1/proxies/"+grantID+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &out)
 	if len(out.Bills) != 1 || out.Bills[0].Insurance != "390" || out.Bills[0].AmountFen != 40000 {
 		t.Fatalf("the mother's bills: %+v", out.Bills)
+	}
+	if len(out.Offset) != 1 || out.Offset[0] != out.Bills[0].ID {
+		t.Fatalf("bills the family offset may pay: %v, want the 390 bill", out.Offset)
 	}
 	return token, grantID, out.Bills
 }
@@ -201,9 +205,13 @@ func TestE2EFamilyOffsetRefused(t *testing.T) {
 	}
 	broGrant := e.grant(t, token, brother, "13900000052", "sibling", []string{"390"})
 	var bb struct {
-		Bills []bill `json:"bills"`
+		Bills  []bill   `json:"bills"`
+		Offset []string `json:"family_offset_bill_ids"`
 	}
 	e.call(t, http.MethodGet, "/api/v1/proxies/"+broGrant+"/bills", token, nil, nil).want(t, http.StatusOK).json(t, &bb)
+	if len(bb.Offset) != 0 {
+		t.Errorf("a sibling's bills listed as payable by the offset: %v", bb.Offset)
+	}
 	wantError(t, e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("brother"), offsetOrder(ids(bb.Bills), broGrant)),
 		http.StatusForbidden, "offset_relationship_not_allowed", "grant_id")
 	// A relative insured in Shenzhen: the offset stays within one region.
