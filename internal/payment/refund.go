@@ -28,6 +28,16 @@ const (
 // WeChat Pay settles most refunds to the balance within minutes.
 const refundPoll = time.Minute
 
+// refundDeadline is how long a refund the provider keeps refusing (or
+// cannot be asked about) is retried before it is marked failed for the
+// operators: long enough for an outage or a merchant balance short over a
+// weekend, and no endless retry of a refund that can never go through.
+const refundDeadline = 72 * time.Hour
+
+// refundRefused is the status recorded for such a refund (the provider
+// never reported one).
+const refundRefused = "REFUSED"
+
 // startRefundTx decides, in the caller's transaction, that an order's money
 // goes back: the order moves to refunding, the refund is recorded under its
 // fixed out_refund_no, the ledger owes it, and a job takes it from there.
@@ -81,6 +91,10 @@ func (s *Service) refund(ctx context.Context, orderID string) error {
 	} else {
 		st, err = p.QueryRefund(ctx, r.OutRefundNo)
 	}
+	if err != nil && s.now().Sub(r.CreatedAt) >= refundDeadline {
+		s.log.ErrorContext(ctx, "refund refused for 72 hours; leaving it to an operator", "order", o.ID, "out_refund_no", r.OutRefundNo, "err", err)
+		st, err = &RefundStatus{OutRefundNo: r.OutRefundNo, RefundID: r.RefundID, Status: refundRefused}, nil
+	}
 	if err != nil {
 		return fmt.Errorf("payment: refund %s: %w", r.OutRefundNo, err)
 	}
@@ -98,7 +112,9 @@ func refundReason(string) string { return "社保缴费未能入账，原路退�
 
 // applyRefund records what the provider said about a refund. Success moves
 // the order to refunded and settles the ledger, once, however many times the
-// provider says it.
+// provider says it, and even after the refund was marked failed: an
+// operator may have had an abnormal refund rerouted at the merchant
+// platform, or a refund taken for refused had gone through.
 func (s *Service) applyRefund(ctx context.Context, outRefundNo string, st *RefundStatus) error {
 	r, err := s.store.RefundByOutRefundNo(ctx, outRefundNo)
 	if err != nil {
@@ -106,7 +122,7 @@ func (s *Service) applyRefund(ctx context.Context, outRefundNo string, st *Refun
 	}
 	return s.change(ctx, r.OrderID, func(tx Tx, o *Order) error {
 		r, err := tx.RefundForOrder(ctx, o.ID)
-		if err != nil || r.Status == refundSucceeded || r.Status == refundFailed {
+		if err != nil || r.Status == refundSucceeded || (r.Status == refundFailed && st.Status != RefundSuccess) {
 			return err
 		}
 		r.RefundID, r.UpdatedAt = st.RefundID, s.now()

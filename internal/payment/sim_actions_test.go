@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 )
 
@@ -26,9 +28,10 @@ const (
 	actReconcile
 	actFault
 	actBillRun
+	actGrant
 )
 
-var simWeights = []int{actCreate: 12, actPay: 14, actDeliver: 18, actAdvance: 16, actJobs: 18, actClose: 4, actOperator: 4, actReconcile: 3, actFault: 3, actBillRun: 2}
+var simWeights = []int{actCreate: 12, actPay: 14, actDeliver: 18, actAdvance: 16, actJobs: 18, actClose: 4, actOperator: 4, actReconcile: 3, actFault: 3, actBillRun: 2, actGrant: 1}
 
 // next picks the next action; nested (cutting into a call in flight) it
 // picks among what another actor could do meanwhile, time passing included.
@@ -53,7 +56,9 @@ func (s *sim) next(nested bool) simAction {
 }
 
 // simTopLevel are the actions that do not cut into a call in flight.
-func simTopLevel(a simAction) bool { return a == actReconcile || a == actFault || a == actBillRun }
+func simTopLevel(a simAction) bool {
+	return a == actReconcile || a == actFault || a == actBillRun || a == actGrant
+}
 
 func (s *sim) do(a simAction) {
 	if s.depth == 0 {
@@ -89,6 +94,8 @@ func (s *sim) do(a simAction) {
 		s.fault()
 	case actBillRun:
 		s.billRun()
+	case actGrant:
+		s.changeGrants()
 	}
 }
 
@@ -142,29 +149,120 @@ func (s *sim) interleave(where, otn string) {
 	s.do(s.next(true))
 }
 
+// create is a payer ordering: for their own bills, or a third of the time
+// for a relative's under one of their grants (revoked ones too: refused).
 func (s *sim) create() {
 	p := s.persons[s.rng.IntN(len(s.persons))]
-	ids := s.chooseBills(s.bills[p.ID])
+	insured, grant, how := p, "", ""
+	if g := s.grantOf(p); g != nil && s.rng.IntN(3) == 0 {
+		insured, grant, how = g.grantor, g.id, " for "+short(g.grantor.ID)+" under "+g.name
+	}
+	ids := s.chooseBills(s.bills[insured.ID])
 	s.keys++
 	key := fmt.Sprintf("k%d", s.keys)
 	if last := s.lastReq[p.ID]; last != nil && s.roll(0.2) { // a retried request, or the same key misused
 		key = last[0]
 		if s.rng.IntN(2) == 0 {
-			ids = last[1:]
+			grant, ids = last[1], last[2:]
 		}
 	}
-	s.lastReq[p.ID] = append([]string{key}, ids...)
-	s.logf("%s orders %s with key %s", strings.TrimPrefix(p.ID, "per_test"), shortBills(ids), key)
-	res, err := s.svc.CreateOrder(s.ctx, p, payment.CreateOrderRequest{BillIDs: ids, Channel: "wechatpay", IdempotencyKey: key})
+	s.lastReq[p.ID] = append([]string{key, grant}, ids...)
+	s.logf("%s orders %s%s with key %s", short(p.ID), shortBills(ids), how, key)
+	_, before := s.db.OrderByIdempotencyKey(s.ctx, p.ID, key)
+	res, err := s.svc.CreateOrder(s.ctx, p, payment.CreateOrderRequest{BillIDs: ids, Channel: "wechatpay", IdempotencyKey: key, GrantID: grant})
 	if err != nil {
 		s.logf("  → %s", errText(err))
 		return
 	}
+	if g := s.grantByID(grant); g != nil && g.revoked && before != nil {
+		s.violate("%s ordered for %s under %s, revoked before", short(p.ID), short(g.grantor.ID), g.name)
+	}
 	so := s.know(res.Order)
+	so.grant = grant
 	s.logf("  → %s %s, pay sheet %v", so.name, res.Order.State, res.Pay != nil)
 	if res.Pay != nil && !slices.Contains(s.handles, so.otn) {
 		s.handles = append(s.handles, so.otn)
 	}
+}
+
+func short(personID string) string { return strings.TrimPrefix(personID, "per_test") }
+
+func (s *sim) grantByID(id string) *simGrant {
+	for _, g := range s.grants {
+		if id != "" && g.id == id {
+			return g
+		}
+	}
+	return nil
+}
+
+// grantOf is one of the grants p may pay under (or has, revoked), if any.
+func (s *sim) grantOf(p *identity.Person) *simGrant {
+	var gs []*simGrant
+	for _, g := range s.grants {
+		if g.proxy.ID == p.ID {
+			gs = append(gs, g)
+		}
+	}
+	if len(gs) == 0 {
+		return nil
+	}
+	return gs[s.rng.IntN(len(gs))]
+}
+
+// grant is one person asking to pay for another and the insured approving:
+// for every insurance type, or for pension only.
+func (s *sim) grant() {
+	i := s.rng.IntN(len(s.persons))
+	j := (i + 1 + s.rng.IntN(len(s.persons)-1)) % len(s.persons)
+	grantor, proxy := s.persons[i], s.persons[j]
+	scope := [][]string{{"110", "310"}, {"110"}}[s.rng.IntN(2)]
+	g, err := s.ids.RequestGrant(s.ctx, proxy, identity.GrantRequest{Relationship: "child", DocumentType: identity.ResidentID,
+		DocumentNumber: grantor.IDNumber, Insurances: scope, Until: "2027-12"})
+	if err == nil {
+		g, err = s.ids.ApproveGrant(s.ctx, grantor, g.ID)
+	}
+	if err != nil {
+		s.logf("%s asks to pay for %s: %s", short(proxy.ID), short(grantor.ID), errText(err))
+		return
+	}
+	sg := &simGrant{name: fmt.Sprintf("g%d", len(s.grants)+1), id: g.ID, grantor: grantor, proxy: proxy, scope: scope}
+	s.grants = append(s.grants, sg)
+	s.logf("%s may pay %v for %s under %s", short(proxy.ID), scope, short(grantor.ID), sg.name)
+}
+
+// changeGrants gives a new grant or revokes one (either side may): orders
+// made under it before stay valid.
+func (s *sim) changeGrants() {
+	var active []*simGrant
+	for _, g := range s.grants {
+		if !g.revoked {
+			active = append(active, g)
+		}
+	}
+	if len(active) == 0 || s.rng.IntN(2) == 0 {
+		s.grant()
+		return
+	}
+	g := active[s.rng.IntN(len(active))]
+	by := []*identity.Person{g.grantor, g.proxy}[s.rng.IntN(2)]
+	_, err := s.ids.RevokeGrant(s.ctx, by, g.id)
+	g.revoked = err == nil
+	s.logf("%s revokes %s: %s", short(by.ID), g.name, errText(err))
+}
+
+// otherAmount is what a payer is charged instead of amount when the seed
+// makes them differ: a fen less or more, half, or a round sum more.
+func (s *sim) otherAmount(amount money.Fen) money.Fen {
+	switch s.rng.IntN(4) {
+	case 0:
+		return amount - 1
+	case 1:
+		return amount + 1
+	case 2:
+		return amount / 2
+	}
+	return amount + 10_000
 }
 
 // chooseBills picks what a payer selects: a month, sometimes two, each with
@@ -371,8 +469,12 @@ func (s *sim) closeOrder() {
 }
 
 // operator decides a hold: mostly a held order's, sometimes any order's
-// (which must be refused or be a no-op).
+// (which must be refused or be a no-op); or, when the console lists a
+// refund that failed, looks into it.
 func (s *sim) operator() {
+	if s.rng.IntN(2) == 0 && s.failedRefund() {
+		return
+	}
 	var held []*simOrder
 	for _, so := range s.orders {
 		if s.state(so.id) == payment.Held {
@@ -403,6 +505,32 @@ func (s *sim) operator() {
 		return
 	}
 	s.logf("  → %s", o.State)
+}
+
+// failedRefund is an operator working the console's refund list, failed
+// refunds first: an ABNORMAL one (the payer's card could not take it) is
+// rerouted at the merchant platform; a CLOSED one needs a new refund,
+// which shebao does not make: it stays in the list.
+func (s *sim) failedRefund() bool {
+	rows, err := s.db.ConsoleStore().Refunds(s.ctx, 1000)
+	if err != nil {
+		s.violate("console refunds: %v", err)
+		return false
+	}
+	for _, r := range rows {
+		if r.Status != "failed" {
+			return false // failed ones come first
+		}
+		rf := s.prov.byORN[r.OutRefundNo]
+		if rf == nil || rf.state != payment.RefundAbnormal {
+			continue
+		}
+		s.logf("operator reroutes the abnormal refund %s of %s at the merchant platform", rf.orn, s.nameOrder(r.OrderID))
+		s.prov.reroute(rf)
+		s.stats.rerouted++
+		return true
+	}
+	return false
 }
 
 // reconcile compares one of the last few days' trade bills (today's is not
@@ -436,12 +564,16 @@ func (s *sim) billRun() {
 }
 
 // fault starts or ends an outage: the core system down, a provider
-// incident, or, rarely, the core system down for three days.
+// incident, the merchant's balance too short for refunds, or, rarely, the
+// core system down for three days.
 func (s *sim) fault() {
-	switch r := s.rng.IntN(20); {
+	switch r := s.rng.IntN(23); {
 	case r < 10:
 		s.core.down = !s.core.down
 		s.logf("core system down: %v", s.core.down)
+	case r >= 19 && r < 22:
+		s.prov.refusing = !s.prov.refusing
+		s.logf("provider refuses refunds (balance short): %v", s.prov.refusing)
 	case r < 19:
 		if s.faults.providerErr == s.base.providerErr {
 			s.faults.providerErr = 0.6
@@ -493,15 +625,20 @@ func (s *sim) runDue() int {
 
 // drain ends the faults and lets everything settle: payers walk away,
 // notifications arrive, jobs run, and the clock moves 80 hours (past the
-// 72-hour posting deadline and any hold), faster while nothing happens.
+// 72-hour posting deadline and any hold), faster while nothing happens;
+// longer, up to 160 hours, while jobs other than reconciliation are
+// pending (a refund refused for good is retried for 72 hours). Halfway an
+// operator works the failed refunds.
 func (s *sim) drain() {
 	s.step++
 	s.draining = true
 	s.faults = simFaults{}
 	s.core.down = false
+	s.prov.refusing = false
 	s.handles = nil
 	s.logf("drain: faults off")
-	end := s.clock.Now().Add(80 * time.Hour)
+	start := s.clock.Now()
+	end, worked := start.Add(80*time.Hour), false
 	wait := time.Minute
 	for {
 		busy := len(s.prov.queue)
@@ -509,7 +646,12 @@ func (s *sim) drain() {
 			s.deliver()
 		}
 		busy += s.runDue()
-		if !s.clock.Now().Before(end) {
+		if !worked && s.clock.Now().Sub(start) > 40*time.Hour {
+			worked = true
+			for s.rng.IntN(3) != 0 && s.failedRefund() {
+			}
+		}
+		if !s.clock.Now().Before(end) && (s.settled() || s.clock.Now().Sub(start) > 160*time.Hour) {
 			break
 		}
 		if busy > 0 {
@@ -520,4 +662,19 @@ func (s *sim) drain() {
 		s.clock.Advance(wait) // not logged: every line shows the time
 		s.prov.tick()
 	}
+}
+
+// settled: no job is pending but the next reconciliation.
+func (s *sim) settled() bool {
+	pending, err := s.db.PendingJobs(s.ctx)
+	if err != nil {
+		s.violate("pending jobs: %v", err)
+		return true
+	}
+	for k := range pending {
+		if k != payment.JobReconcile {
+			return false
+		}
+	}
+	return true
 }

@@ -22,8 +22,9 @@ type simCore struct {
 }
 
 type simPosting struct {
-	ref  string
-	hash [32]byte // of the posting as first received
+	ref      string
+	hash     [32]byte // of the posting as first received
+	idNumber string   // whose contribution it is
 }
 
 var (
@@ -59,7 +60,7 @@ func (c *simCore) Post(_ context.Context, p payment.CorePosting) (string, error)
 		c.sim.violate("core posting of %s is malformed: transaction %q, %d lines summing to %d fen, total %d", name, p.TransactionID, len(p.Lines), lines, p.TotalFen)
 	}
 	ref := fmt.Sprintf("HX%06d", len(c.accepted)+1)
-	c.postings[p.PostingID] = simPosting{ref: ref, hash: sum}
+	c.postings[p.PostingID] = simPosting{ref: ref, hash: sum, idNumber: p.IDNumber}
 	c.accepted = append(c.accepted, p.PostingID)
 	c.sim.logf("    core: accepted %s as %s", name, ref)
 	c.sim.crash("before the core system's answer arrives")

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/money"
@@ -32,19 +33,25 @@ type simProvider struct {
 	events  int             // notification ids issued
 	seq     int             // transaction and refund ids issued
 	billed  map[string]bool // dates whose trade bill was downloaded
+	// refusing: the merchant's balance is short (WeChat Pay's NOT_ENOUGH),
+	// so every new refund is refused until the incident ends.
+	refusing bool
 }
 
 // simTrade is one provider order.
 type simTrade struct {
 	name        string // o1, o2…: the simulation's name for the order
 	otn         string
-	amount      money.Fen
-	state       string // payment.TradeNotPay, TradeSuccess, TradeClosed, TradeRefund
+	amount      money.Fen // what the prepay asked for
+	paid        money.Fen // what the payer was charged: amount, unless the seed made them differ
+	state       string    // payment.TradeNotPay, TradeSuccess, TradeClosed, TradeRefund
 	prepayID    string
 	expireAt    time.Time
 	txnID       string
 	successTime time.Time
-	refunded    money.Fen
+	refunded    money.Fen // refunds accepted and not closed
+	orn         string    // the out_refund_no of its first refund: retries must reuse it
+	stuck       bool      // every refund of it is refused for good (the payer's account is closed)
 }
 
 // simRefund is one provider refund.
@@ -52,16 +59,18 @@ type simRefund struct {
 	otn, orn  string
 	refundID  string
 	amount    money.Fen
-	state     string // payment.RefundProcessing, RefundSuccess
+	state     string // payment.RefundProcessing, RefundSuccess, RefundAbnormal, RefundClosed
+	outcome   string // what it settles as: success, or, as the seed decides, ABNORMAL or CLOSED
 	settleAt  time.Time
 	successAt time.Time
+	rerouted  bool // an operator applied for an abnormal refund's money to go back another way
 }
 
 // simNotice is a notification waiting to be delivered: its body is what
 // ParseNotification (or ParseRefundNotification) decodes.
 type simNotice struct {
 	ID       string               `json:"id"`
-	Event    string               `json:"event_type"` // TRANSACTION.SUCCESS or REFUND.SUCCESS
+	Event    string               `json:"event_type"` // TRANSACTION.SUCCESS, or REFUND.SUCCESS, .ABNORMAL or .CLOSED
 	Txn      payment.ProviderTxn  `json:"txn"`
 	Refund   payment.RefundStatus `json:"refund"`
 	Attempts int                  `json:"-"`
@@ -77,6 +86,9 @@ var (
 	errSimNoRefund = errors.New("simulated provider: 404 RESOURCE_NOT_EXISTS")
 	errSimTooMuch  = errors.New("simulated provider: 400 NOT_ENOUGH (refund above the amount paid)")
 	errSimNoBill   = errors.New("simulated provider: 400 bill not generated yet")
+	errSimTotal    = errors.New("simulated provider: 400 PARAM_ERROR (total differs from the amount paid)")
+	errSimBalance  = errors.New("simulated provider: 403 NOT_ENOUGH (merchant balance short)")
+	errSimAccount  = errors.New("simulated provider: 403 USER_ACCOUNT_ABNORMAL (the payer's account is closed)")
 )
 
 const simMchID, simAppID = "1900000109", "wxd678efh567hg6787"
@@ -142,9 +154,30 @@ func (p *simProvider) Query(_ context.Context, otn string) (*payment.ProviderTxn
 	return &txn, nil
 }
 
+// txn is the trade as the provider reports it: once paid, with the amount
+// the payer was charged.
 func (p *simProvider) txn(t *simTrade) payment.ProviderTxn {
-	return payment.ProviderTxn{OutTradeNo: t.otn, TransactionID: t.txnID, TradeState: t.state, AmountFen: t.amount,
+	amount := t.amount
+	if t.isPaid() {
+		amount = t.paid
+	}
+	return payment.ProviderTxn{OutTradeNo: t.otn, TransactionID: t.txnID, TradeState: t.state, AmountFen: amount,
 		SuccessTime: t.successTime, MchID: simMchID, AppID: simAppID}
+}
+
+func (t *simTrade) isPaid() bool {
+	return t.state == payment.TradeSuccess || t.state == payment.TradeRefund
+}
+
+// refundedToPayer is what went back to the payer: settled refunds only.
+func (p *simProvider) refundedToPayer(t *simTrade) money.Fen {
+	var sum money.Fen
+	for _, rf := range p.refunds {
+		if rf.otn == t.otn && rf.state == payment.RefundSuccess {
+			sum += rf.amount
+		}
+	}
+	return sum
 }
 
 // Close implements payment.Provider. The interleaving before it is where a
@@ -185,8 +218,19 @@ func (p *simProvider) pay(otn string) string {
 	}
 	p.seq++
 	t.state, t.txnID, t.successTime = payment.TradeSuccess, fmt.Sprintf("42000%010d", p.seq), now.Truncate(time.Second)
+	t.paid = t.amount
+	what := "paid"
+	if p.sim.roll(p.sim.faults.mismatch) {
+		t.paid = p.sim.otherAmount(t.amount)
+		p.sim.stats.mismatches++
+		what = "paid " + t.paid.Yuan() + " yuan, not the " + t.amount.Yuan() + " asked"
+	}
+	if p.sim.roll(p.sim.faults.refundStuck) {
+		t.stuck = true
+		what += " (from an account that will close: no refund can reach it)"
+	}
 	p.notify(&simNotice{Event: "TRANSACTION.SUCCESS", Txn: p.txn(t)})
-	return "paid"
+	return what
 }
 
 func (p *simProvider) notify(n *simNotice) {
@@ -236,7 +280,7 @@ func (p *simProvider) ParseRefundNotification(_ context.Context, r *http.Request
 	if err != nil {
 		return nil, "", err
 	}
-	if n.Event != "REFUND.SUCCESS" {
+	if !strings.HasPrefix(n.Event, "REFUND.") {
 		return nil, "", fmt.Errorf("%w: event %s at the refund notify URL", payment.ErrBadNotification, n.Event)
 	}
 	st := n.Refund
@@ -262,22 +306,38 @@ func (p *simProvider) Refund(_ context.Context, r payment.RefundRequest) (*payme
 	case t == nil:
 		p.sim.violate("refund %s asked for %s, which the provider never had", r.OutRefundNo, r.OutTradeNo)
 		return nil, fmt.Errorf("refund %s: %w", r.OutTradeNo, payment.ErrProviderNotFound)
-	case t.state != payment.TradeSuccess && t.state != payment.TradeRefund:
+	case t.orn != "" && t.orn != r.OutRefundNo:
+		p.sim.violate("refund %s asked for %s, already refunded as %s: a retry must reuse its out_refund_no", r.OutRefundNo, t.name, t.orn)
+		return nil, errSimTooMuch
+	case !t.isPaid():
 		p.sim.violate("refund %s asked for %s, which the provider has as %s", r.OutRefundNo, t.name, t.state)
 		return nil, errSimNotPaid
-	case t.refunded+r.AmountFen > t.amount:
-		p.sim.violate("refund %s of %s for %s, already refunded %s of %s", r.OutRefundNo, r.AmountFen.Yuan(), t.name, t.refunded.Yuan(), t.amount.Yuan())
+	case r.TotalFen != t.paid:
+		p.sim.violate("refund %s of %s gives the order total as %s, the payer paid %s", r.OutRefundNo, t.name, r.TotalFen.Yuan(), t.paid.Yuan())
+		return nil, errSimTotal
+	case t.refunded+r.AmountFen > t.paid:
+		p.sim.violate("refund %s of %s for %s, already refunded %s of %s paid", r.OutRefundNo, r.AmountFen.Yuan(), t.name, t.refunded.Yuan(), t.paid.Yuan())
 		return nil, errSimTooMuch
+	case t.stuck:
+		p.sim.stats.refusals++
+		return nil, errSimAccount
+	case p.refusing:
+		p.sim.stats.refusals++
+		return nil, errSimBalance
 	}
 	p.seq++
 	now := p.sim.clock.Now()
 	rf := &simRefund{otn: t.otn, orn: r.OutRefundNo, refundID: fmt.Sprintf("50300%010d", p.seq), amount: r.AmountFen,
-		state: payment.RefundProcessing, settleAt: now.Add(p.sim.refundDelay())}
+		state: payment.RefundProcessing, outcome: payment.RefundSuccess, settleAt: now.Add(p.sim.refundDelay())}
+	if p.sim.roll(p.sim.faults.refundFail) {
+		rf.outcome = []string{payment.RefundAbnormal, payment.RefundClosed}[p.sim.rng.IntN(2)]
+	}
 	t.refunded += r.AmountFen
 	t.state = payment.TradeRefund
+	t.orn = r.OutRefundNo
 	p.refunds = append(p.refunds, rf)
 	p.byORN[rf.orn] = rf
-	p.sim.logf("    provider: refund %s of %s accepted, settles at %s", rf.orn, t.name, p.sim.at(rf.settleAt))
+	p.sim.logf("    provider: refund %s of %s accepted, settles as %s at %s", rf.orn, t.name, rf.outcome, p.sim.at(rf.settleAt))
 	p.sim.crash("before refund's answer arrives")
 	if lost {
 		return nil, errSimLost
@@ -302,15 +362,37 @@ func (p *simProvider) QueryRefund(_ context.Context, orn string) (*payment.Refun
 }
 
 // tick settles the refunds whose time has come and queues their
-// notifications; the simulation calls it whenever the clock moves.
+// notifications; the simulation calls it whenever the clock moves. A
+// closed refund gives its amount back to the trade (the money never left
+// the merchant); an abnormal one is out of the merchant's balance but has
+// not reached the payer until an operator reroutes it.
 func (p *simProvider) tick() {
 	now := p.sim.clock.Now()
 	for _, rf := range p.refunds {
-		if rf.state == payment.RefundProcessing && !now.Before(rf.settleAt) {
-			rf.state, rf.successAt = payment.RefundSuccess, rf.settleAt
-			p.notify(&simNotice{Event: "REFUND.SUCCESS", Refund: *rf.status()})
+		if rf.state != payment.RefundProcessing || now.Before(rf.settleAt) {
+			continue
 		}
+		rf.state = rf.outcome
+		switch rf.outcome {
+		case payment.RefundSuccess:
+			rf.successAt = rf.settleAt
+		case payment.RefundClosed:
+			p.byOTN[rf.otn].refunded -= rf.amount
+			p.sim.stats.refundsFailed++
+		default:
+			p.sim.stats.refundsFailed++
+		}
+		p.sim.logf("    provider: refund %s of %s settles as %s", rf.orn, p.byOTN[rf.otn].name, rf.state)
+		p.notify(&simNotice{Event: "REFUND." + rf.state, Refund: *rf.status()})
 	}
+}
+
+// reroute is an operator applying, at the merchant platform, for an
+// abnormal refund to go back another way (WeChat Pay's 发起异常退款): it
+// is processing again, and succeeds.
+func (p *simProvider) reroute(rf *simRefund) {
+	rf.state, rf.outcome, rf.rerouted = payment.RefundProcessing, payment.RefundSuccess, true
+	rf.settleAt = p.sim.clock.Now().Add(p.sim.refundDelay())
 }
 
 // TradeBill implements payment.Provider: a day's bill exists from 09:00 the
@@ -330,9 +412,9 @@ func (p *simProvider) TradeBill(_ context.Context, date string) ([]payment.BillR
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(day) && t.Before(end) }
 	var rows []payment.BillRow
 	for _, t := range p.trades {
-		if (t.state == payment.TradeSuccess || t.state == payment.TradeRefund) && in(t.successTime) {
+		if t.isPaid() && in(t.successTime) {
 			rows = append(rows, payment.BillRow{At: t.successTime, OutTradeNo: t.otn, TransactionID: t.txnID,
-				State: payment.TradeSuccess, AmountFen: t.amount})
+				State: payment.TradeSuccess, AmountFen: t.paid})
 		}
 	}
 	for _, rf := range p.refunds {

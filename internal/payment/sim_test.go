@@ -36,13 +36,18 @@ import (
 
 // The simulation runs the real payment.Service on a real SQLite file
 // against an in-memory provider and core system, with every choice made by
-// one seeded random source: which actor moves next (a payer ordering,
-// paying or walking away, a notification arriving, the clock moving, the job
-// runner waking, an operator deciding a hold, reconciliation), which faults
-// strike, and which actor cuts into a call in flight (see interleave). Time
+// one seeded random source: which actor moves next (a payer ordering for
+// themselves or, under a family grant, for a relative; paying or walking
+// away; a notification arriving, the clock moving, the job runner waking,
+// an operator deciding a hold or rerouting a refund that failed,
+// reconciliation, a grant given or revoked), which faults strike (among
+// them a payment of another amount than the order's, a refund that ends
+// ABNORMAL or CLOSED, refunds refused for a while or for good), and which
+// actor cuts into a call in flight (see interleave). Time
 // is the seeded clock only; nothing runs on a goroutine. After its steps a
-// seed drains (faults off, 80 hours of jobs and deliveries) and the money
-// invariants are checked. A failing seed replays exactly:
+// seed drains (faults off, 80 hours of jobs and deliveries, longer while
+// jobs are pending) and the money invariants are checked. A failing seed
+// replays exactly:
 //
 //	go test ./internal/payment/ -run TestSimulation -sim.seed=N -v
 var (
@@ -90,18 +95,31 @@ type simStats struct {
 	orders, paid, credited, refunded, held         int
 	crashes, interleavings, lostNotices, lostPosts int
 	known                                          int
+	// Paths reached: proxy orders credited, payments of another amount,
+	// orders held at some time, holds that expired, postings given up
+	// after 72 hours, refunds that ended ABNORMAL or CLOSED, abnormal
+	// refunds an operator rerouted, refunds left failed for the operators.
+	proxy, mismatches, everHeld, expired, gaveUp int
+	refundsFailed, rerouted, failedInQueue       int
+	refusals                                     int // refund calls refused (balance short, account closed)
 }
 
 func (a *simStats) add(b simStats) {
 	a.orders, a.paid, a.credited, a.refunded, a.held = a.orders+b.orders, a.paid+b.paid, a.credited+b.credited, a.refunded+b.refunded, a.held+b.held
 	a.crashes, a.interleavings, a.lostNotices, a.lostPosts = a.crashes+b.crashes, a.interleavings+b.interleavings, a.lostNotices+b.lostNotices, a.lostPosts+b.lostPosts
 	a.known += b.known
+	a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp = a.proxy+b.proxy, a.mismatches+b.mismatches, a.everHeld+b.everHeld, a.expired+b.expired, a.gaveUp+b.gaveUp
+	a.refundsFailed, a.rerouted, a.failedInQueue = a.refundsFailed+b.refundsFailed, a.rerouted+b.rerouted, a.failedInQueue+b.failedInQueue
+	a.refusals += b.refusals
 }
 
 func (a simStats) String() string {
 	return fmt.Sprintf("%d orders, %d paid at the provider: %d credited, %d refunded, %d held; %d crashes, %d interleavings, "+
-		"%d notifications lost, %d core answers lost; %d known-issue violations",
-		a.orders, a.paid, a.credited, a.refunded, a.held, a.crashes, a.interleavings, a.lostNotices, a.lostPosts, a.known)
+		"%d notifications lost, %d core answers lost; %d known-issue violations; "+
+		"%d proxy orders credited, %d payments of another amount, %d orders held (%d holds expired), %d postings given up after 72 h, "+
+		"%d refund calls refused, %d refunds failed at the provider (%d rerouted by an operator), %d failed refunds left in the operators' queue",
+		a.orders, a.paid, a.credited, a.refunded, a.held, a.crashes, a.interleavings, a.lostNotices, a.lostPosts, a.known,
+		a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp, a.refusals, a.refundsFailed, a.rerouted, a.failedInQueue)
 }
 
 // TestDeterministicSimulation runs seeds twice with every step logged and
@@ -158,7 +176,9 @@ type sim struct {
 	faults   simFaults
 	base     simFaults // the seed's faults, to return to after an incident
 	h        *harness  // for its register and bill helpers
+	ids      *identity.Service
 	persons  []*identity.Person
+	grants   []*simGrant
 	months   int                 // bill periods issued so far
 	bills    map[string][]string // person id → bill ids, pension and medical per period
 	orders   []*simOrder         // every order seen, in the order first seen
@@ -180,6 +200,16 @@ type sim struct {
 // simOrder is what the simulation knows of one of our orders.
 type simOrder struct {
 	name, id, otn, payerID string
+	grant                  string // the family grant it was made under, once the payer heard back
+}
+
+// simGrant is a family grant: proxy may pay grantor's bills of scope
+// while it is active.
+type simGrant struct {
+	name, id       string
+	grantor, proxy *identity.Person
+	scope          []string
+	revoked        bool
 }
 
 // simFaults are the seed's fault rates, each a probability.
@@ -193,12 +223,16 @@ type simFaults struct {
 	interleave  float64 // another actor cuts into a provider or core call in flight
 	crash       float64 // the process dies at a crash point (after a commit, around a provider or core call)
 	pay         float64 // a payer with the pay sheet open pays (rather than walking away)
+	mismatch    float64 // the payer is charged another amount than the order's
+	refundFail  float64 // an accepted refund ends ABNORMAL or CLOSED
+	refundStuck float64 // a payment comes from an account no refund can reach (refused for good)
 }
 
 func randomFaults(r *rand.Rand) simFaults {
 	f := simFaults{providerErr: 0.2 * r.Float64(), lostAnswer: 0.5 * r.Float64(), coreFail: 0.3 * r.Float64(),
 		coreLost: 0.15 * r.Float64(), drop: 0.4 * r.Float64(), dup: 0.3 * r.Float64(),
-		interleave: 0.25 * r.Float64(), crash: 0.02 * r.Float64(), pay: 0.5 + 0.45*r.Float64()}
+		interleave: 0.25 * r.Float64(), crash: 0.02 * r.Float64(), pay: 0.5 + 0.45*r.Float64(),
+		mismatch: 0.08 * r.Float64(), refundFail: 0.4 * r.Float64(), refundStuck: 0.15 * r.Float64()}
 	if r.IntN(10) == 0 { // a calm day
 		f = simFaults{pay: f.pay}
 	}
@@ -255,8 +289,9 @@ func newSim(t testing.TB, seed uint64, verbose bool) *sim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := identity.NewService(identity.Deps{Store: s.db, Sealer: sealer, SMS: sms.NewOutbox(s.clock.Now),
-		Now: s.clock.Now, Random: crand.Reader, Log: quiet})
+	ids := identity.NewService(identity.Deps{Store: s.db, Grants: s.db.Grants(), Sealer: sealer, SMS: sms.NewOutbox(s.clock.Now),
+		Now: s.clock.Now, Random: newSimRandom(^seed).r, Log: quiet}) // grant ids and codes: read a byte at a time
+	s.ids = ids
 	s.prov, s.core = newSimProvider(s), newSimCore(s)
 	s.svc = payment.NewService(payment.Deps{
 		Store: simStore{s.db.Payments(), s}, Providers: map[string]payment.Provider{"wechatpay": s.prov},
@@ -272,6 +307,9 @@ func newSim(t testing.TB, seed uint64, verbose bool) *sim {
 	s.h = &harness{ctx: s.ctx, clock: s.clock, db: s.db, ids: ids}
 	for n := 1; n <= 3; n++ {
 		s.persons = append(s.persons, s.h.register(t, n))
+	}
+	for range 1 + s.rng.IntN(2) {
+		s.grant()
 	}
 	s.issueBills()
 	s.issueBills()
@@ -324,10 +362,11 @@ var simSchema = sync.OnceValues(func() ([]byte, error) {
 // pick returns one of vs, chosen by the seed.
 func (s *sim) pick(vs ...money.Fen) money.Fen { return vs[s.rng.IntN(len(vs))] }
 
-// riskRules hold some payments: large ones (both months at once) or a
-// payer's third in a day, for a seeded time, then release or refund them.
+// riskRules hold some payments: large ones (both months at once), a
+// payer's third in a day, or one paying for a second person in a day, for
+// a seeded time, then release or refund them.
 func (s *sim) riskRules() risk.Rules {
-	return risk.Rules{LargeFen: s.pick(0, 150_000), MaxPaidPerDay: int(s.pick(0, 2)),
+	return risk.Rules{LargeFen: s.pick(0, 150_000), MaxPaidPerDay: int(s.pick(0, 2)), MaxPayeesDay: int(s.pick(0, 1)),
 		HoldFor: time.Duration(1+s.rng.IntN(24)) * time.Hour, ExpiryReleases: s.rng.IntN(2) == 0}
 }
 
@@ -449,7 +488,11 @@ func (s *sim) know(o payment.Order) *simOrder {
 	so := &simOrder{name: fmt.Sprintf("o%d", len(s.orders)+1), id: o.ID, otn: o.OutTradeNo, payerID: o.PayerID}
 	s.orders = append(s.orders, so)
 	s.byOTN[so.otn], s.byID[so.id] = so, so
-	s.logf("  %s is order %s (%s, %s yuan, bills %s)", so.name, o.ID, o.OutTradeNo, o.AmountFen.Yuan(), shortBills(o.BillIDs))
+	by := ""
+	if o.PayerID != o.PersonID {
+		by = ", paid by " + strings.TrimPrefix(o.PayerID, "per_test")
+	}
+	s.logf("  %s is order %s (%s, %s yuan, bills %s%s)", so.name, o.ID, o.OutTradeNo, o.AmountFen.Yuan(), shortBills(o.BillIDs), by)
 	return so
 }
 
