@@ -10,9 +10,26 @@ import (
 	"github.com/shebao-project/shebao/internal/pii"
 )
 
-// Credits lists credit pay credits that went overdue (payment.CreditStore).
+// Credits lists credit pay credits that went overdue, and WeChat Pay
+// repayments with money to give back (payment.CreditStore).
 type Credits interface {
 	OverdueCredits(ctx context.Context, limit int) ([]payment.Credit, error)
+	RepaymentRefundsOpen(ctx context.Context, limit int) ([]payment.Repayment, error)
+}
+
+// creditsPage is the 信用付逾期 page: the overdue credits, and the WeChat
+// Pay repayments whose refund is under way or failed (a failed one is an
+// operator's to return by hand).
+type creditsPage struct {
+	Overdue []overdueCredit
+	Refunds []repaymentRefund
+}
+
+// repaymentRefund is a repayment with money to give back, the person
+// masked.
+type repaymentRefund struct {
+	payment.Repayment
+	Name, Phone string
 }
 
 // overdueCredit is one row of the overdue list, the person masked as on
@@ -30,7 +47,7 @@ type overdueCredit struct {
 // suspended until they repay; the oldest due first, so an operator who
 // calls people starts with the longest overdue.
 func (h *handler) credits(w http.ResponseWriter, r *http.Request, c *call) {
-	var rows []overdueCredit
+	var d creditsPage
 	if h.Credits != nil {
 		cs, err := h.Credits.OverdueCredits(r.Context(), 200)
 		if err != nil {
@@ -42,8 +59,20 @@ func (h *handler) credits(w http.ResponseWriter, r *http.Request, c *call) {
 			if p, err := h.Persons.Person(r.Context(), cr.PersonID); err == nil {
 				row.Name, row.Phone = pii.MaskName(p.Name), pii.MaskPhone(p.Phone)
 			}
-			rows = append(rows, row)
+			d.Overdue = append(d.Overdue, row)
+		}
+		rps, err := h.Credits.RepaymentRefundsOpen(r.Context(), 200)
+		if err != nil {
+			h.pageError(w, r, c, err)
+			return
+		}
+		for _, rp := range rps {
+			row := repaymentRefund{Repayment: rp}
+			if p, err := h.Persons.Person(r.Context(), rp.PersonID); err == nil {
+				row.Name, row.Phone = pii.MaskName(p.Name), pii.MaskPhone(p.Phone)
+			}
+			d.Refunds = append(d.Refunds, row)
 		}
 	}
-	h.show(w, r, c, "credits", "信用付逾期", "credits", rows)
+	h.show(w, r, c, "credits", "信用付逾期", "credits", d)
 }

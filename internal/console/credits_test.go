@@ -57,3 +57,45 @@ func TestOverdueCredits(t *testing.T) {
 		t.Error("the list shows the person's name or phone in the clear")
 	}
 }
+
+// TestRepaymentRefunds: a WeChat Pay repayment whose money goes back is
+// listed while its refund is under way or failed, the person masked; a
+// refunded one is not.
+func TestRepaymentRefunds(t *testing.T) {
+	w := consoletest.New(t)
+	p := w.Person(t, 1)
+	now := w.Clock.Now()
+	rp := func(id, status string) payment.Repayment {
+		return payment.Repayment{ID: id, PersonID: p.ID, Channel: "wechatpay", OutTradeNo: "CW" + id, AmountFen: 99_720,
+			CreditIDs: []string{"ord_x"}, Status: payment.RepaymentPaid, IdempotencyKey: id, RequestHash: "h", TransactionID: "42" + id,
+			PaidFen: 99_720, RefundFen: 99_720, OutRefundNo: "RW" + id, RefundStatus: status, Note: "credit ord_x was already repaid by ssc_account",
+			PaidAt: now, ExpiresAt: now, CreatedAt: now, UpdatedAt: now, Version: 1}
+	}
+	err := w.DB.Credits().InCreditTx(t.Context(), func(tx payment.CreditTx) error {
+		for _, r := range []payment.Repayment{rp("crp_failed", "failed"), rp("crp_done", "succeeded")} {
+			if err := tx.InsertRepayment(t.Context(), r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := console.NewHandler(console.Deps{Operators: w.Operators, Tickets: w.Tickets, Payments: w.Payments, Persons: w.Identity,
+		Store: w.DB.ConsoleStore(), Credits: w.DB.Credits(), Now: w.Clock.Now, Log: w.Log, Wake: w.Runner.Wake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(t, h, http.MethodGet, "/admin/credits", signIn(t, w, "support.li", operator.Support), nil)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, "crp_failed") || !strings.Contains(body, "RWcrp_failed") || !strings.Contains(body, "already repaid") {
+		t.Fatalf("credits page %d does not list the failed repayment refund:\n%s", rec.Code, body)
+	}
+	if strings.Contains(body, "crp_done") {
+		t.Error("a refunded repayment is listed")
+	}
+	if strings.Contains(body, p.Name) || strings.Contains(body, p.Phone) {
+		t.Error("the list shows the person's name or phone in the clear")
+	}
+}

@@ -98,6 +98,9 @@ type CreditStore interface {
 	FindRepayment(ctx context.Context, q RepaymentQuery) (Repayment, error)
 	// RepaymentsForPerson lists a person's repayments, newest first.
 	RepaymentsForPerson(ctx context.Context, personID string, limit int) ([]Repayment, error)
+	// RepaymentRefundsOpen lists repayments with money to give back whose
+	// refund has not succeeded (under way or failed), oldest first.
+	RepaymentRefundsOpen(ctx context.Context, limit int) ([]Repayment, error)
 }
 
 // CreditTx is a payment transaction that also writes credits.

@@ -62,8 +62,17 @@ func (s creditStore) FindRepayment(ctx context.Context, f payment.RepaymentQuery
 }
 
 func (s creditStore) RepaymentsForPerson(ctx context.Context, personID string, limit int) ([]payment.Repayment, error) {
-	rows, err := s.reader().db.QueryContext(ctx, `SELECT `+repaymentColumns+` FROM credit_repayments WHERE person_id = $1
+	return s.repayments(ctx, `SELECT `+repaymentColumns+` FROM credit_repayments WHERE person_id = $1
 		ORDER BY created_at DESC, id DESC LIMIT $2`, personID, limit)
+}
+
+func (s creditStore) RepaymentRefundsOpen(ctx context.Context, limit int) ([]payment.Repayment, error) {
+	return s.repayments(ctx, `SELECT `+repaymentColumns+` FROM credit_repayments
+		WHERE refund_fen > 0 AND refund_status <> 'succeeded' ORDER BY paid_at, id LIMIT $1`, limit)
+}
+
+func (s creditStore) repayments(ctx context.Context, query string, args ...any) ([]payment.Repayment, error) {
+	rows, err := s.reader().db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -85,10 +94,12 @@ func (x Tx) InsertRepayment(ctx context.Context, r payment.Repayment) error {
 		return err
 	}
 	_, err = x.db.ExecContext(ctx, `INSERT INTO credit_repayments (id, person_id, channel, out_trade_no, amount_fen,
-		credit_order_ids, status, idempotency_key, request_hash, pay_params, expires_at, created_at, updated_at, version)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+		credit_order_ids, status, idempotency_key, request_hash, pay_params, transaction_id, paid_fen, applied_fen,
+		refund_fen, out_refund_no, refund_status, refund_id, note, paid_at, expires_at, created_at, updated_at, version)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)`,
 		r.ID, r.PersonID, r.Channel, r.OutTradeNo, r.AmountFen, strings.Join(r.CreditIDs, ","), r.Status, r.IdempotencyKey,
-		r.RequestHash, pp, ms(r.ExpiresAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version)
+		r.RequestHash, pp, r.TransactionID, r.PaidFen, r.AppliedFen, r.RefundFen, nullText(r.OutRefundNo), r.RefundStatus,
+		r.RefundID, r.Note, nullMS(r.PaidAt), ms(r.ExpiresAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version)
 	return translate(err)
 }
 

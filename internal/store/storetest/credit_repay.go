@@ -50,6 +50,9 @@ func testRepayments(t *testing.T, open Opener) {
 	got, err := e.Credits().FindRepayment(ctx, payment.RepaymentQuery{OutRefundNo: paid.OutRefundNo})
 	must(t, err)
 	same(t, "paid repayment", got, paid, normRepayment)
+	if open, err := e.Credits().RepaymentRefundsOpen(ctx, 10); err != nil || len(open) != 1 || open[0].ID != "crp_1" {
+		t.Errorf("repayments with a refund under way: %+v, %v", open, err)
+	}
 	// The same version again: someone else wrote first.
 	wantErr(t, e.Credits().InCreditTx(ctx, func(tx payment.CreditTx) error { return tx.UpdateRepayment(ctx, paid) }), store.ErrConflict)
 	// More than was paid cannot be applied and refunded.
