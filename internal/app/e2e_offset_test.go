@@ -11,6 +11,7 @@ import (
 	"github.com/shebao-project/shebao/internal/app"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/payment"
 )
 
 // The Guangzhou demo family of the family offset (家庭共济): 陈建国 holds an
@@ -375,5 +376,28 @@ func TestE2EFamilyOffsetCoreDown(t *testing.T) {
 	e.waitState(t, token, again.ID, "credited")
 	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
 		t.Fatalf("balance %d after the second order, want %d", b, holderFen-40000)
+	}
+}
+
+// TestE2EFamilyOffsetReconcile: the day's reconciliation with the core
+// system's statement of debits finds the credited offset in order, and
+// names a debit the core system took for no order of ours.
+func TestE2EFamilyOffsetReconcile(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	token, grantID, due := e.motherGrant(t)
+	var o order
+	e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader("rec"), offsetOrder(ids(due), grantID)).
+		want(t, http.StatusCreated).json(t, &o)
+	e.waitState(t, token, o.ID, "credited")
+	e.raw(t, http.MethodPost, "/sandbox/core/v1/debits", nil, map[string]any{"debit_id": "ord_STRANGER", "holder_id_number": holderIDNumber(),
+		"amount_fen": 100}).want(t, http.StatusOK)
+	today := time.Now().In(payment.Beijing()).Format(time.DateOnly)
+	diffs, err := e.run.App.Payments.ReconcileOffsets(t.Context(), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 1 || diffs[0].Kind != payment.DiffUnknownOrder || diffs[0].OutTradeNo != "ord_STRANGER" || diffs[0].Channel != "family_offset" {
+		t.Fatalf("differences %+v, want only the stranger debit", diffs)
 	}
 }

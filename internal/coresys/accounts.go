@@ -19,6 +19,7 @@ import (
 //	POST …/v1/accounts/balance        {"id_number"}           → {"balance_fen"}; 404 no account
 //	POST …/v1/debits                   payment.AccountDebit    → payment.DebitResult (a refusal is a result)
 //	GET  …/v1/debits/{debit_id}                                → payment.DebitResult; 404 never taken
+//	GET  …/v1/debits?date=YYYY-MM-DD                           → {"debits": [payment.DebitRow]} (a day's, Beijing time)
 //	POST …/v1/debits/{debit_id}/reversal payment.AccountReversal → payment.ReversalResult
 //
 // The ID number travels in a body, never in a URL, so that it stays out of
@@ -117,3 +118,18 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (in
 }
 
 var _ payment.MedicalAccounts = (*Client)(nil)
+
+// DebitStatement implements payment.MedicalAccounts: GET …/v1/debits?date=YYYY-MM-DD.
+func (c *Client) DebitStatement(ctx context.Context, date string) ([]payment.DebitRow, error) {
+	var out struct {
+		Debits []payment.DebitRow `json:"debits"`
+	}
+	status, err := c.do(ctx, http.MethodGet, "/v1/debits?date="+url.QueryEscape(date), nil, &out)
+	if err != nil {
+		return nil, fmt.Errorf("coresys: debit statement %s: %w", date, err)
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("coresys: debit statement %s: status %d", date, status)
+	}
+	return out.Debits, nil
+}

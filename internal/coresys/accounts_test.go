@@ -110,4 +110,15 @@ func TestAccountsDebitOnce(t *testing.T) {
 	if b := balance(t, c); b != 40000 {
 		t.Fatalf("final balance %d, want 40000", b)
 	}
+
+	// The day's statement: the two debits taken, the first reversed;
+	// refusals and voids are no debits.
+	rows, err := c.DebitStatement(ctx, "2026-11-27")
+	if err != nil || len(rows) != 2 || rows[0].DebitID != "ord_1" || rows[0].ReversalRef == "" || rows[0].AmountFen != 40000 ||
+		rows[1].DebitID != "ord_2" || rows[1].ReversalRef != "" {
+		t.Fatalf("statement: %+v %v", rows, err)
+	}
+	if rows, err := c.DebitStatement(ctx, "2026-11-26"); err != nil || len(rows) != 0 {
+		t.Fatalf("statement of the day before: %+v %v", rows, err)
+	}
 }

@@ -55,6 +55,10 @@ type MedicalAccounts interface {
 	// so that the debit can no longer be taken, and answers Reversed
 	// false, Voided true.
 	Reverse(ctx context.Context, r AccountReversal) (*ReversalResult, error)
+	// DebitStatement lists the debits the core system took on a day
+	// (YYYY-MM-DD, Beijing time), with their reversals: what
+	// ReconcileOffsets compares with our orders.
+	DebitStatement(ctx context.Context, date string) ([]DebitRow, error)
 }
 
 // ErrDebitNotFound is the core system's word that it took no such debit.

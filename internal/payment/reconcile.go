@@ -166,7 +166,12 @@ func (s *Service) reconcileJob(ctx context.Context, ref string) error {
 	if err != nil {
 		return fmt.Errorf("payment: reconcile ref %q: %w", ref, err)
 	}
-	if _, err := s.Reconcile(ctx, channel, date); err != nil {
+	if channel == OffsetChannel {
+		_, err = s.ReconcileOffsets(ctx, date)
+	} else {
+		_, err = s.Reconcile(ctx, channel, date)
+	}
+	if err != nil {
 		return err
 	}
 	next := day.AddDate(0, 0, 1)
@@ -191,7 +196,11 @@ func (s *Service) ScheduleReconciliation(ctx context.Context) error {
 	}
 	date := run.AddDate(0, 0, -1).Format("2006-01-02")
 	return s.store.InTx(ctx, func(tx Tx) error {
-		for _, ch := range s.BillChannels() {
+		chans := s.BillChannels()
+		if s.off.accounts != nil {
+			chans = append(chans, OffsetChannel) // the core system's statement of offset debits
+		}
+		for _, ch := range chans {
 			if err := tx.EnqueueJobOnce(ctx, jobs.Job{Kind: JobReconcile, Ref: ch + "@" + date, RunAt: run}); err != nil {
 				return err
 			}

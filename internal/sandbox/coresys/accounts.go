@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 
 	"time"
 
@@ -69,6 +70,7 @@ func (s *Server) routeAccounts(prefix string) {
 	s.mux.HandleFunc("POST "+prefix+"/v1/accounts/balance", s.balance)
 	s.mux.HandleFunc("POST "+prefix+"/v1/debits", s.debit)
 	s.mux.HandleFunc("GET "+prefix+"/v1/debits/{id}", s.getDebit)
+	s.mux.HandleFunc("GET "+prefix+"/v1/debits", s.statement)
 	s.mux.HandleFunc("POST "+prefix+"/v1/debits/{id}/reversal", s.reverse)
 	s.mux.HandleFunc("POST "+prefix+"/control/accounts", s.setAccount)
 }
@@ -240,4 +242,46 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 
 func unavailable(w http.ResponseWriter) {
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": "UNAVAILABLE", "message": "core system unavailable"})
+}
+
+// beijing is the zone the statement's days are in.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// statementRow is a debit in a day's statement.
+type statementRow struct {
+	DebitID     string    `json:"debit_id"`
+	Ref         string    `json:"ref"`
+	AmountFen   money.Fen `json:"amount_fen"`
+	At          time.Time `json:"at"`
+	ReversalRef string    `json:"reversal_ref,omitempty"`
+}
+
+// statement lists the debits taken on ?date=YYYY-MM-DD (Beijing time), in
+// the order they were taken, with their reversals.
+func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
+	day, err := time.ParseInLocation("2006-01-02", r.URL.Query().Get("date"), beijing)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"code": "BAD_REQUEST", "message": "date=YYYY-MM-DD required"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.Down {
+		unavailable(w)
+		return
+	}
+	rows := []statementRow{}
+	for id, d := range s.debits {
+		at := d.result.At
+		if at.Before(day) || !at.Before(day.AddDate(0, 0, 1)) {
+			continue
+		}
+		row := statementRow{DebitID: id, Ref: d.result.Ref, AmountFen: d.req.AmountFen, At: at}
+		if d.reversal != nil {
+			row.ReversalRef = d.reversal.Ref
+		}
+		rows = append(rows, row)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Ref < rows[j].Ref })
+	writeJSON(w, http.StatusOK, map[string]any{"debits": rows})
 }
