@@ -120,7 +120,17 @@ func TestE2ECreditRepayWeChat(t *testing.T) {
 	wantError(t, e.call(t, http.MethodPost, "/api/v1/me/credit/repayments", token, nil,
 		map[string]any{"channel": "wechatpay_native"}), http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key")
 
+	// A repayment started and left unpaid is closed at WeChat Pay when the
+	// person starts another: only one can be paid.
+	abandoned := e.startRepayment(t, token, "rp-0")
 	rp := e.startRepayment(t, token, "rp-1")
+	if got := e.waitRepayment(t, token, abandoned.ID, func(repayment) bool { return true }); got.Status != "closed" || got.Pay != nil {
+		t.Fatalf("replaced repayment %+v, want closed with no way to pay", got)
+	}
+	if r := e.raw(t, http.MethodPost, "/sandbox/wechatpay/cashier/"+path.Base(abandoned.Pay.CashierURL), nil,
+		map[string]string{"outcome": "success"}); r.Status != http.StatusBadRequest {
+		t.Fatalf("paying the closed repayment at the cashier: %d %s", r.Status, r.Body)
+	}
 	if rp.AmountFen != o.AmountFen || len(rp.CreditIDs) != 1 || rp.CreditIDs[0] != o.ID || !strings.HasPrefix(rp.OutTradeNo, "CW") || rp.OutTradeNo == o.OutTradeNo {
 		t.Fatalf("repayment %+v for credit %s of %d fen", rp, o.ID, o.AmountFen)
 	}
