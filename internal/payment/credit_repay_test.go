@@ -1,0 +1,85 @@
+package payment_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/shebao-project/shebao/internal/payment"
+)
+
+// creditRules offer credit pay beside WeChat Pay, on terms where the first
+// refused collection makes the credit overdue.
+type creditRules struct{ rules }
+
+func (creditRules) ChannelAllowed(_, channel string, _ time.Time) bool {
+	return channel == "wechatpay" || channel == payment.CreditChannel
+}
+
+func (creditRules) CreditTerms(string, time.Time) (payment.CreditTerms, bool) {
+	return payment.CreditTerms{LimitFen: 500_000, RepayDay: 15}, true
+}
+
+// emptyCard is a card bank whose account never covers a debit.
+type emptyCard struct{}
+
+func (emptyCard) Channel() string                                       { return "ssc_account" }
+func (emptyCard) Mandate(context.Context, payment.MandateRequest) error { return nil }
+func (emptyCard) Collect(context.Context, payment.CollectRequest) (*payment.CollectResult, error) {
+	return &payment.CollectResult{FailCode: "INSUFFICIENT_BALANCE"}, nil
+}
+
+func withCredit(d *payment.Deps) {
+	d.Rules, d.CreditRules, d.Collector = creditRules{}, creditRules{}, emptyCard{}
+	d.Credits = d.Store.(hookedStore).h.db.Credits()
+}
+
+// TestRepaymentExpires: a WeChat Pay repayment nobody pays is closed at
+// WeChat Pay and here once it expires (the query job asks first, and
+// finds it unpaid), and then cannot be paid; the credit stays overdue.
+func TestRepaymentExpires(t *testing.T) {
+	h := newHarness(t, withCredit)
+	if _, err := h.svc.SignCreditAgreement(h.ctx, h.person); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.svc.CreateOrder(h.ctx, h.person, payment.CreateOrderRequest{BillIDs: []string{h.pension, h.medical},
+		Channel: payment.CreditChannel, IdempotencyKey: "credit-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.drain(t)
+	h.clock.Advance(payment.RepayDue(h.clock.Now(), 15).Sub(h.clock.Now()))
+	h.drain(t)
+	st, err := h.svc.CreditStatusFor(h.ctx, h.person)
+	if err != nil || len(st.Credits) != 1 || st.Credits[0].Status != payment.CreditOverdue {
+		t.Fatalf("credit after the refused collection: %+v, %v", st, err)
+	}
+
+	rp, err := h.svc.CreateRepayment(h.ctx, h.person, payment.RepayRequest{Channel: "wechatpay", IdempotencyKey: "repay-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp.Pay == nil || rp.Pay.PrepayID == "" || rp.Repayment.AmountFen != res.Order.AmountFen {
+		t.Fatalf("repayment %+v with pay %+v", rp.Repayment, rp.Pay)
+	}
+	h.clock.Advance(31 * time.Minute)
+	h.drain(t)
+	got, err := h.svc.RepaymentFor(h.ctx, h.person.ID, rp.Repayment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Repayment.Status != payment.RepaymentClosed || got.Pay != nil || got.Repayment.Note != "expired unpaid" {
+		t.Fatalf("expired repayment %+v", got.Repayment)
+	}
+	if status := h.cashier(t, rp.Pay.PrepayID, "success"); status != http.StatusBadRequest {
+		t.Fatalf("paying the expired repayment at the cashier: status %d, want 400 (closed)", status)
+	}
+	if st, _ := h.svc.CreditStatusFor(h.ctx, h.person); st.Credits[0].Status != payment.CreditOverdue || st.Agreement.Status != payment.AgreementSuspended {
+		t.Fatalf("after the repayment expired: %+v", st)
+	}
+	// Someone else cannot see it.
+	if _, err := h.svc.RepaymentFor(h.ctx, "per_someone_else", rp.Repayment.ID); err == nil {
+		t.Fatal("another person read the repayment")
+	}
+}
