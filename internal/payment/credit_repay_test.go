@@ -35,10 +35,10 @@ func withCredit(d *payment.Deps) {
 	d.Credits = d.Store.(hookedStore).h.db.Credits()
 }
 
-// TestRepaymentExpires: a WeChat Pay repayment nobody pays is closed at
-// WeChat Pay and here once it expires (the query job asks first, and
-// finds it unpaid), and then cannot be paid; the credit stays overdue.
-func TestRepaymentExpires(t *testing.T) {
+// overdueHarness is a harness whose person paid both bills by credit and
+// whose card refused the collection: the credit is overdue.
+func overdueHarness(t *testing.T) (*harness, *payment.OrderWithPay) {
+	t.Helper()
 	h := newHarness(t, withCredit)
 	if _, err := h.svc.SignCreditAgreement(h.ctx, h.person); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,14 @@ func TestRepaymentExpires(t *testing.T) {
 	if err != nil || len(st.Credits) != 1 || st.Credits[0].Status != payment.CreditOverdue {
 		t.Fatalf("credit after the refused collection: %+v, %v", st, err)
 	}
+	return h, res
+}
 
+// TestRepaymentExpires: a WeChat Pay repayment nobody pays is closed at
+// WeChat Pay and here once it expires (the query job asks first, and
+// finds it unpaid), and then cannot be paid; the credit stays overdue.
+func TestRepaymentExpires(t *testing.T) {
+	h, res := overdueHarness(t)
 	rp, err := h.svc.CreateRepayment(h.ctx, h.person, payment.RepayRequest{Channel: "wechatpay", IdempotencyKey: "repay-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -81,5 +88,35 @@ func TestRepaymentExpires(t *testing.T) {
 	// Someone else cannot see it.
 	if _, err := h.svc.RepaymentFor(h.ctx, "per_someone_else", rp.Repayment.ID); err == nil {
 		t.Fatal("another person read the repayment")
+	}
+}
+
+// TestRepaymentWrongAmount: a notification of a repayment for another
+// amount than asked repays nothing: the credit stays overdue and all that
+// arrived is owed back by a refund, with the reason; the same notification
+// again changes nothing.
+func TestRepaymentWrongAmount(t *testing.T) {
+	h, res := overdueHarness(t)
+	rp, err := h.svc.CreateRepayment(h.ctx, h.person, payment.RepayRequest{Channel: "wechatpay", IdempotencyKey: "repay-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := int64(res.Order.AmountFen) - 1
+	for range 2 {
+		if err := h.svc.HandleNotification(h.ctx, "wechatpay", h.forgedNotification(t, rp.Repayment.OutTradeNo, paid, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := h.svc.RepaymentFor(h.ctx, h.person.ID, rp.Repayment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.Repayment
+	if r.Status != payment.RepaymentPaid || int64(r.PaidFen) != paid || r.AppliedFen != 0 || int64(r.RefundFen) != paid ||
+		r.RefundStatus != "requested" || r.OutRefundNo == "" || r.Note == "" {
+		t.Fatalf("repayment paid with the wrong amount: %+v", r)
+	}
+	if st, _ := h.svc.CreditStatusFor(h.ctx, h.person); st.Credits[0].Status != payment.CreditOverdue || st.Agreement.Status != payment.AgreementSuspended {
+		t.Fatalf("credit after a wrong-amount repayment: %+v", st)
 	}
 }
