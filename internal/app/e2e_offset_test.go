@@ -400,4 +400,12 @@ func TestE2EFamilyOffsetReconcile(t *testing.T) {
 	if len(diffs) != 1 || diffs[0].Kind != payment.DiffUnknownOrder || diffs[0].OutTradeNo != "ord_STRANGER" || diffs[0].Channel != "family_offset" {
 		t.Fatalf("differences %+v, want only the stranger debit", diffs)
 	}
+	// `shebao reconcile --channel family_offset` does the same, and exits 1
+	// for the difference left open.
+	var out, errOut bytes.Buffer
+	code := app.Main([]string{"reconcile", "--channel", "family_offset", "--date", today, "--data", e.DataDir, "--db", e.DB,
+		"--sandbox-url", e.URL}, nil, &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), "ord_STRANGER") || strings.Contains(out.String(), o.OutTradeNo) {
+		t.Errorf("shebao reconcile --channel family_offset: exit %d, %s %s", code, out.String(), errOut.String())
+	}
 }

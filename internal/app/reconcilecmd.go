@@ -24,7 +24,7 @@ func runReconcile(args []string, stdout, stderr io.Writer) int {
 	dbURL := fs.String("db", os.Getenv("SHEBAO_DB"), "database URL; empty for SQLite in the data directory (SHEBAO_DB)")
 	sandboxURL := fs.String("sandbox-url", os.Getenv("SHEBAO_SANDBOX_URL"), "the sandbox running apart, if any (SHEBAO_SANDBOX_URL)")
 	date := fs.String("date", time.Now().In(payment.Beijing()).Format("2006-01-02"), "the day to reconcile, Beijing time")
-	channel := fs.String("channel", "wechatpay", "payment channel")
+	channel := fs.String("channel", "wechatpay", "payment channel (family_offset: the core system's statement of offset debits)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -40,7 +40,12 @@ func runReconcile(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer a.Close()
-	diffs, err := a.Payments.Reconcile(ctx, *channel, *date)
+	var diffs []payment.Diff
+	if *channel == payment.OffsetChannel {
+		diffs, err = a.Payments.ReconcileOffsets(ctx, *date)
+	} else {
+		diffs, err = a.Payments.Reconcile(ctx, *channel, *date)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "shebao reconcile: %v\n", err)
 		return 1
