@@ -12,6 +12,7 @@ import (
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/risk"
 )
 
 // The Guangzhou demo family of the family offset (家庭共济): 陈建国 holds an
@@ -407,5 +408,57 @@ func TestE2EFamilyOffsetReconcile(t *testing.T) {
 		"--sandbox-url", e.URL}, nil, &out, &errOut)
 	if code != 1 || !strings.Contains(out.String(), "ord_STRANGER") || strings.Contains(out.String(), o.OutTradeNo) {
 		t.Errorf("shebao reconcile --channel family_offset: exit %d, %s %s", code, out.String(), errOut.String())
+	}
+}
+
+// TestE2EFamilyOffsetHeld: an offset above the review line needs the second
+// factor like any payment; one the risk rules flag is held after the debit:
+// refunded by an operator, the debit is reversed (the balance back, the bill
+// due again); the next one, released, is credited.
+func TestE2EFamilyOffsetHeld(t *testing.T) {
+	t.Parallel()
+	e := startClockedAppWith(t, &shiftClock{}, riskOptions(func(r *risk.Rules) { r.LargeFen, r.ConfirmFen = 10_000, 30_000 }))
+	token, grantID, due := e.motherGrant(t)
+	create := func(key string) resp {
+		return e.call(t, http.MethodPost, "/api/v1/orders", token, keyHeader(key), offsetOrder(ids(due), grantID))
+	}
+	wantError(t, create("held-1"), http.StatusForbidden, "second_factor_required", "")
+	e.call(t, http.MethodPost, "/api/v1/auth/sms-codes", "", nil, map[string]string{"phone": holderPhone}).want(t, http.StatusAccepted)
+	e.call(t, http.MethodPut, "/api/v1/me/ecard-pin", token, nil, map[string]string{"pin": "246810", "code": e.smsCode(t, holderPhone)}).want(t, http.StatusNoContent)
+	e.call(t, http.MethodPost, "/api/v1/me/confirmations", token, nil, map[string]string{"method": "ecard_password", "pin": "246810"}).want(t, http.StatusCreated)
+	var o order
+	create("held-1").want(t, http.StatusCreated).json(t, &o)
+	if o.State != "held" {
+		t.Fatalf("risky offset order is %s, want held", o.State)
+	}
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
+		t.Fatalf("balance %d while held, want %d (debited)", b, holderFen-40000)
+	}
+	pay := e.run.App.Payments
+	if _, err := pay.RefundHold(t.Context(), o.ID, "op_reviewer", "not the person's own doing"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitState(t, token, o.ID, "refunded")
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen {
+		t.Fatalf("balance %d after the hold was refunded, want %d (the debit reversed)", b, holderFen)
+	}
+	// Refunding again changes nothing.
+	if _, err := pay.RefundHold(t.Context(), o.ID, "op_reviewer", "again"); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen {
+		t.Fatalf("balance %d after a second refund, want %d", b, holderFen)
+	}
+
+	create("held-2").want(t, http.StatusCreated).json(t, &o)
+	if o.State != "held" {
+		t.Fatalf("second risky offset order is %s, want held", o.State)
+	}
+	if _, err := pay.ReleaseHold(t.Context(), o.ID, "op_reviewer", "checked with the person"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitState(t, token, o.ID, "credited")
+	if b := e.offsetStatus(t, token).BalanceFen; b != holderFen-40000 {
+		t.Fatalf("balance %d after the released order, want %d", b, holderFen-40000)
 	}
 }

@@ -18,7 +18,8 @@ import (
 
 // createOffsetOrder pays a relative's bills from the payer's medical
 // personal account. Everything is checked before anything is written (the
-// grant and its relationship, which bills may be offset, the balance); the
+// grant and its relationship, which bills may be offset, the channel limits,
+// the second factor above the review line, the balance); the
 // order is then stored with its bills locked and a job that settles the
 // debit should this request not see its answer, and the debit is asked for
 // at once. The person normally gets the order back already paid and on its
@@ -53,6 +54,9 @@ func (s *Service) createOffsetOrder(ctx context.Context, payer, insured *identit
 		return nil, err
 	}
 	if err := s.checkLimits(ctx, payer, OffsetChannel, bills); err != nil {
+		return nil, err
+	}
+	if err := s.checkConfirmed(req, bills); err != nil {
 		return nil, err
 	}
 	if err := s.checkBalance(ctx, payer, bills); err != nil {
