@@ -195,6 +195,19 @@ func (s *Service) CreateRepayment(ctx context.Context, p *identity.Person, req R
 	if err != nil {
 		return nil, err
 	}
+	if out.Status == RepaymentClosed {
+		// Another request replaced it while WeChat Pay was creating it:
+		// close the order just made there too, so that it cannot be paid.
+		switch cerr := provider.Close(ctx, rp.OutTradeNo); {
+		case errors.Is(cerr, ErrAlreadyPaid):
+			_, cerr = s.queryRepayment(ctx, out) // paid all the same: apply it
+			if cerr != nil {
+				s.log.ErrorContext(ctx, "apply replaced repayment paid at the provider", "repayment", rp.ID, "err", cerr)
+			}
+		case cerr != nil && !errors.Is(cerr, ErrProviderNotFound):
+			s.log.ErrorContext(ctx, "close replaced repayment at the provider", "repayment", rp.ID, "err", cerr)
+		}
+	}
 	return &RepaymentWithPay{Repayment: out, Pay: payFor(out)}, nil
 }
 

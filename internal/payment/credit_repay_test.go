@@ -120,3 +120,43 @@ func TestRepaymentWrongAmount(t *testing.T) {
 		t.Fatalf("credit after a wrong-amount repayment: %+v", st)
 	}
 }
+
+// TestRepaymentReplacedDuringPrepay: a repayment replaced by another while
+// WeChat Pay is still creating it ends closed there too, so only the new
+// one can be paid.
+func TestRepaymentReplacedDuringPrepay(t *testing.T) {
+	h, _ := overdueHarness(t)
+	entered, release := h.holdFirstPrepay()
+	defer release()
+	type result struct {
+		rp  *payment.RepaymentWithPay
+		err error
+	}
+	first := make(chan result, 1)
+	go func() {
+		rp, err := h.svc.CreateRepayment(h.ctx, h.person, payment.RepayRequest{Channel: "wechatpay", IdempotencyKey: "repay-1"})
+		first <- result{rp, err}
+	}()
+	<-entered
+	second, err := h.svc.CreateRepayment(h.ctx, h.person, payment.RepayRequest{Channel: "wechatpay", IdempotencyKey: "repay-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	r := <-first
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.rp.Repayment.Status != payment.RepaymentClosed || r.rp.Pay != nil {
+		t.Fatalf("replaced repayment %+v handed out %+v", r.rp.Repayment, r.rp.Pay)
+	}
+	txn, err := h.provider.Query(h.ctx, r.rp.Repayment.OutTradeNo)
+	if err != nil || txn.TradeState != payment.TradeClosed {
+		t.Fatalf("the replaced repayment at WeChat Pay: %+v, %v", txn, err)
+	}
+	h.pay(t, second.Pay.PrepayID)
+	h.waitFor(t, "the new repayment to repay the credit", func() bool {
+		st, err := h.svc.CreditStatusFor(h.ctx, h.person)
+		return err == nil && st.Credits[0].Status == payment.CreditRepaid && st.Agreement.Status == payment.AgreementActive
+	})
+}
