@@ -227,6 +227,13 @@ func TestE2ECreditRepayAfterCardCollection(t *testing.T) {
 	if st.Credits[0].Status != "repaid" || st.OwedFen != 0 || st.Agreement.Status != "active" {
 		t.Fatalf("credit after both: %+v", st)
 	}
+	// The repayment page says the money went back, and why.
+	b := newBrowser(t, e)
+	b.signIn(t, hzPhone)
+	if pg := b.get(t, "/me/credit/repayments/"+rp.ID).want(t, http.StatusOK); !strings.Contains(pg.html, "原路退回") ||
+		!strings.Contains(pg.html, "已退回到您的账户") || !strings.Contains(pg.html, "already repaid") {
+		t.Error("the repayment page does not say the money was refunded and why")
+	}
 	e.reconcileClean(t, clock)
 }
 
