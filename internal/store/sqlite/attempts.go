@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/shebao-project/shebao/internal/payment"
 )
@@ -11,39 +10,30 @@ import (
 // orderID's own included, oldest first: the attempts to pay the same
 // contributions. order_bills keeps the link after an order closes.
 func (x q) OrderAttempts(ctx context.Context, orderID string, limit int) ([]payment.Order, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT o.id FROM orders o WHERE o.id IN (
+	return x.ordersWhere(ctx, `WHERE id IN (
 			SELECT ob.order_id FROM order_bills ob WHERE ob.bill_id IN (SELECT bill_id FROM order_bills WHERE order_id = ?))
-		ORDER BY o.created_at, o.id LIMIT ?`, orderID, limit)
-	return x.ordersByIDs(ctx, rows, err)
+		ORDER BY created_at, id LIMIT ?`, orderID, limit)
 }
 
-// ordersByIDs reads the orders whose ids rows lists, in that order.
-func (x q) ordersByIDs(ctx context.Context, rows *sql.Rows, err error) ([]payment.Order, error) {
+// ordersWhere reads the orders that a WHERE (and ORDER BY) clause selects,
+// each with its bill ids, in one statement: it was one for the ids and one
+// per order (two before an order's bill ids came with its row), and GET
+// /api/v1/orders/{id}, which a payer's app polls, lists the attempts.
+func (x q) ordersWhere(ctx context.Context, where string, args ...any) ([]payment.Order, error) {
+	rows, err := x.db.QueryContext(ctx, selectOrder+` `+where, args...)
 	if err != nil {
 		return nil, translate(err)
 	}
-	var ids []string
+	defer rows.Close()
+	out := []payment.Order{} // never nil, as before: lists are rendered as [] not null
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, translate(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	out := make([]payment.Order, 0, len(ids))
-	for _, id := range ids {
-		o, err := x.OrderByID(ctx, id)
+		o, err := x.scanOrder(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, o)
 	}
-	return out, nil
+	return out, translate(rows.Err())
 }
 
 func (d *DB) OrderAttempts(ctx context.Context, orderID string, limit int) ([]payment.Order, error) {

@@ -22,7 +22,7 @@ const orderColumns = `id, person_id, payer_id, region, channel, state, amount_fe
 const selectOrder = `SELECT ` + orderColumns + `,
 	(SELECT json_group_array(bill_id ORDER BY position) FROM order_bills WHERE order_id = orders.id) FROM orders`
 
-func (x q) scanOrder(row *sql.Row) (payment.Order, error) {
+func (x q) scanOrder(row scanner) (payment.Order, error) {
 	var o payment.Order
 	var created, updated, expires int64
 	var paid, credited sql.NullInt64
@@ -63,8 +63,7 @@ func (x q) OrderByIdempotencyKey(ctx context.Context, payerID, key string) (paym
 }
 
 func (x q) OrdersForPerson(ctx context.Context, personID string, limit int) ([]payment.Order, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT id FROM orders WHERE person_id = ? OR payer_id = ? ORDER BY created_at DESC LIMIT ?`, personID, personID, limit)
-	return x.ordersByIDs(ctx, rows, err)
+	return x.ordersWhere(ctx, `WHERE person_id = ? OR payer_id = ? ORDER BY created_at DESC LIMIT ?`, personID, personID, limit)
 }
 
 func (x q) InsertOrder(ctx context.Context, o payment.Order) error {

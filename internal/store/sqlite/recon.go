@@ -9,9 +9,7 @@ import (
 
 // OrdersPaidBetween implements payment.Store for reconciliation.
 func (x q) OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]payment.Order, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT id FROM orders WHERE channel = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at`,
-		channel, ms(from), ms(to))
-	return x.ordersByIDs(ctx, rows, err)
+	return x.ordersWhere(ctx, `WHERE channel = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at`, channel, ms(from), ms(to))
 }
 
 // RecordDiff implements payment.Store; a difference found again keeps its
