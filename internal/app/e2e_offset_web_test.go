@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/shebao-project/shebao/internal/app"
+	"github.com/shebao-project/shebao/internal/identity"
 )
 
 // TestE2EWebFamilyOffset: the son opens 为家人缴费 from his record page,
@@ -63,5 +66,59 @@ func TestE2EWebFamilyOffset(t *testing.T) {
 	}
 	if fam := b.get(t, "/me/family").want(t, http.StatusOK); !strings.Contains(fam.html, "886.50") {
 		t.Error("the family page does not show the balance after the offset (886.50)")
+	}
+}
+
+// TestE2EWebFamilyGrant: on 为家人缴费 a person asks a family member for a
+// grant by their ID number, enters the code the family member received,
+// sees their bills with a pay form (no family offset in Chengdu), and
+// revokes the grant; a wrong ID number is answered on the page.
+func TestE2EWebFamilyGrant(t *testing.T) {
+	t.Parallel()
+	e := startApp(t)
+	b := newBrowser(t, e)
+	b.signIn(t, "13800000001") // 张伟, Beijing
+	fam := b.get(t, "/me/family").want(t, http.StatusOK)
+	if !strings.Contains(fam.html, "还没有有效的家人代缴授权") {
+		t.Fatal("the family page of a person without grants does not say so")
+	}
+	ask := fam.form(t, "/me/family/grants").values("")
+	if ask.Get("until") == "" || ask.Get("insurance") != "390" {
+		t.Fatalf("grant form sends %v: want a default last month and resident medical ticked", ask)
+	}
+	ask.Set("relationship", "child")
+	check, _ := identity.IDCheckDigit("11010519900101123")
+	ask.Set("document_number", "11010519900101123"+string(check))
+	if r := b.post(t, "/me/family/grants", ask, sameOrigin(e)); r.Status != http.StatusNotFound || !strings.Contains(r.html, "未找到以该证件参保的人员") {
+		t.Errorf("a grant asked of nobody: %d", r.Status)
+	}
+	ask.Set("document_number", app.DemoIDNumber(3)) // 刘洋, Chengdu, the parent
+	if r := b.post(t, "/me/family/grants", ask, sameOrigin(e)).want(t, http.StatusSeeOther); r.Header.Get("Location") != "/me/family?done=requested" {
+		t.Fatalf("after asking: %q", r.Header.Get("Location"))
+	}
+	pending := b.get(t, "/me/family?done=requested").want(t, http.StatusOK)
+	consent := pending.form(t, "/me/family/grants/")
+	if !strings.HasSuffix(consent.Action, "/consent") {
+		t.Fatalf("no consent form for the pending grant, found %s", consent.Action)
+	}
+	code := consent.values("")
+	code.Set("code", e.smsCode(t, "13800000004"))
+	if r := b.post(t, consent.Action, code, sameOrigin(e)).want(t, http.StatusSeeOther); r.Header.Get("Location") != "/me/family?done=granted" {
+		t.Fatalf("after consenting: %q", r.Header.Get("Location"))
+	}
+	fam = b.get(t, "/me/family?done=granted").want(t, http.StatusOK)
+	pay := fam.form(t, "/orders").values("")
+	if pay.Get("grant") == "" || len(pay["bill"]) != 1 || pay.Get("channel") != "wechatpay" || strings.Contains(fam.html, `value="family_offset"`) {
+		t.Fatalf("the parent's pay form sends %v (family offset offered: %v)", pay, strings.Contains(fam.html, `value="family_offset"`))
+	}
+	revoke := fam.form(t, "/me/family/grants/")
+	if !strings.HasSuffix(revoke.Action, "/revoke") {
+		t.Fatalf("no revoke form, found %s", revoke.Action)
+	}
+	if r := b.post(t, revoke.Action, revoke.values(""), sameOrigin(e)).want(t, http.StatusSeeOther); r.Header.Get("Location") != "/me/family?done=revoked" {
+		t.Fatalf("after revoking: %q", r.Header.Get("Location"))
+	}
+	if fam := b.get(t, "/me/family?done=revoked").want(t, http.StatusOK); strings.Contains(fam.html, `action="/orders"`) {
+		t.Error("the revoked grant still has a pay form")
 	}
 }
