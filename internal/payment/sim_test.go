@@ -52,7 +52,7 @@ import (
 //	go test ./internal/payment/ -run TestSimulation -sim.seed=N -v
 var (
 	simSeed   = flag.Uint64("sim.seed", 0, "run only this simulation seed and log every step")
-	simSeeds  = flag.Int("sim.seeds", 200, "how many simulation seeds TestSimulation runs (20 with -short)")
+	simSeeds  = flag.Int("sim.seeds", 180, "how many simulation seeds TestSimulation runs (20 with -short)")
 	simFrom   = flag.Uint64("sim.from", 1, "first simulation seed")
 	simSteps  = flag.Int("sim.steps", 200, "scheduler steps per simulation seed")
 	simStrict = flag.Bool("sim.strict", false, "fail on the known issues in simKnown too")
