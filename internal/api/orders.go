@@ -69,7 +69,7 @@ func (h *handler) getOrder(w http.ResponseWriter, r *http.Request, p *identity.P
 		h.writeError(w, r, err)
 		return
 	}
-	attempts, err := h.Payments.Attempts(r.Context(), p.ID, o.ID)
+	attempts, err := h.Payments.AttemptsOf(r.Context(), o)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

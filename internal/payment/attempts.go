@@ -20,6 +20,13 @@ func (s *Service) Attempts(ctx context.Context, payerID, orderID string) ([]Orde
 	if err != nil {
 		return nil, err
 	}
+	return s.AttemptsOf(ctx, o)
+}
+
+// AttemptsOf is Attempts for an order the caller has already read with
+// OrderFor, which checked that it is the payer's: GET /api/v1/orders/{id},
+// which apps poll, then reads the order once, not twice.
+func (s *Service) AttemptsOf(ctx context.Context, o Order) ([]Order, error) {
 	all, err := s.store.OrderAttempts(ctx, o.ID, maxAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("payment: attempts of %s: %w", o.ID, err)
