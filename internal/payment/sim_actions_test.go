@@ -565,7 +565,8 @@ func (s *sim) billRun() {
 
 // fault starts or ends an outage: the core system down, a provider
 // incident, the merchant's balance too short for refunds, or, rarely, the
-// core system down for three days.
+// core system down for three days or, up, refusing every posting for
+// three days.
 func (s *sim) fault() {
 	switch r := s.rng.IntN(23); {
 	case r < 10:
@@ -582,14 +583,18 @@ func (s *sim) fault() {
 		}
 		s.logf("provider error rate now %.2f", s.faults.providerErr)
 	default:
-		s.core.down = true
-		s.logf("core system down for 73 hours")
+		down := &s.core.down
+		if s.rng.IntN(2) == 0 {
+			down = &s.core.refusing
+		}
+		*down = true
+		s.logf("core system down for 73 hours (refusing postings but answering lookups: %v)", s.core.refusing)
 		for range 73 {
 			s.move(time.Hour)
 			s.safely(s.deliverSome)
 			s.safely(func() { s.runDue() })
 		}
-		s.core.down = false
+		*down = false
 		s.logf("core system back")
 	}
 }

@@ -57,6 +57,7 @@ func (s *sim) check() {
 	s.checkBills(creditedBill)
 	s.checkProxy(orders)
 	s.checkFailedRefunds(orders, facts)
+	s.checkHeld(orders)
 	s.checkSettled(credited)
 	s.count(orders)
 }
@@ -187,6 +188,25 @@ func (s *sim) person(id string) *identity.Person {
 	return nil
 }
 
+// checkHeld: every order held after the drain is in the console's list
+// of holds, for an operator.
+func (s *sim) checkHeld(orders []payment.Order) {
+	rows, err := s.db.ConsoleStore().HeldOrders(s.ctx, 10_000)
+	if err != nil {
+		s.violate("console holds: %v", err)
+		return
+	}
+	listed := map[string]bool{}
+	for _, r := range rows {
+		listed[r.ID] = true
+	}
+	for _, o := range orders {
+		if o.State == payment.Held && !listed[o.ID] {
+			s.violate("%s is held but not in the operators' list of holds", s.nameOrder(o.ID))
+		}
+	}
+}
+
 // checkFailedRefunds: a refund the provider did not carry out is in the
 // console's refund list as failed, ahead of the rest, for an operator.
 func (s *sim) checkFailedRefunds(orders []payment.Order, facts map[string]audit.OrderFacts) {
@@ -266,8 +286,11 @@ func (s *sim) count(orders []payment.Order) {
 			if strings.Contains(e.Reason, "hold expired") {
 				s.stats.expired++
 			}
-			if strings.Contains(e.Reason, "within 72 hours") || strings.Contains(e.Reason, "unreachable for 72 hours") {
+			if strings.Contains(e.Reason, "within 72 hours") {
 				s.stats.gaveUp++
+			}
+			if strings.HasPrefix(e.Reason, "core system unreachable for 72 hours") {
+				s.stats.coreUnknown++
 			}
 		}
 		if held {

@@ -17,6 +17,7 @@ import (
 type simCore struct {
 	sim      *sim
 	down     bool
+	refusing bool                  // up, answering lookups, but refusing every posting
 	postings map[string]simPosting // by posting id (the order id); looked up, never iterated
 	accepted []string              // posting ids in the order they were accepted
 }
@@ -38,7 +39,7 @@ func newSimCore(s *sim) *simCore { return &simCore{sim: s, postings: map[string]
 func (c *simCore) Post(_ context.Context, p payment.CorePosting) (string, error) {
 	name := c.sim.nameOrder(p.PostingID)
 	c.sim.interleave("core posting of "+name, "")
-	if c.down || c.sim.roll(c.sim.faults.coreFail) {
+	if c.down || c.refusing || c.sim.roll(c.sim.faults.coreFail) {
 		return "", errCoreDown
 	}
 	body, err := json.Marshal(p)

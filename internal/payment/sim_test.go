@@ -96,12 +96,13 @@ type simStats struct {
 	crashes, interleavings, lostNotices, lostPosts int
 	known                                          int
 	// Paths reached: proxy orders credited, payments of another amount,
-	// orders held at some time, holds that expired, postings given up
-	// after 72 hours, refunds that ended ABNORMAL or CLOSED, abnormal
-	// refunds an operator rerouted, refunds left failed for the operators.
-	proxy, mismatches, everHeld, expired, gaveUp int
-	refundsFailed, rerouted, failedInQueue       int
-	refusals                                     int // refund calls refused (balance short, account closed)
+	// orders held at some time, holds that expired, postings refunded
+	// after 72 hours of refusals or held because the core system could
+	// not say, refunds that ended ABNORMAL or CLOSED, abnormal refunds an
+	// operator rerouted, refunds left failed for the operators.
+	proxy, mismatches, everHeld, expired, gaveUp, coreUnknown int
+	refundsFailed, rerouted, failedInQueue                    int
+	refusals                                                  int // refund calls refused (balance short, account closed)
 }
 
 func (a *simStats) add(b simStats) {
@@ -110,16 +111,17 @@ func (a *simStats) add(b simStats) {
 	a.known += b.known
 	a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp = a.proxy+b.proxy, a.mismatches+b.mismatches, a.everHeld+b.everHeld, a.expired+b.expired, a.gaveUp+b.gaveUp
 	a.refundsFailed, a.rerouted, a.failedInQueue = a.refundsFailed+b.refundsFailed, a.rerouted+b.rerouted, a.failedInQueue+b.failedInQueue
-	a.refusals += b.refusals
+	a.refusals, a.coreUnknown = a.refusals+b.refusals, a.coreUnknown+b.coreUnknown
 }
 
 func (a simStats) String() string {
 	return fmt.Sprintf("%d orders, %d paid at the provider: %d credited, %d refunded, %d held; %d crashes, %d interleavings, "+
 		"%d notifications lost, %d core answers lost; %d known-issue violations; "+
-		"%d proxy orders credited, %d payments of another amount, %d orders held (%d holds expired), %d postings given up after 72 h, "+
+		"%d proxy orders credited, %d payments of another amount, %d orders held (%d holds expired), %d postings refunded after 72 h, "+
+		"%d held after 72 h as the core system could not say, "+
 		"%d refund calls refused, %d refunds failed at the provider (%d rerouted by an operator), %d failed refunds left in the operators' queue",
 		a.orders, a.paid, a.credited, a.refunded, a.held, a.crashes, a.interleavings, a.lostNotices, a.lostPosts, a.known,
-		a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp, a.refusals, a.refundsFailed, a.rerouted, a.failedInQueue)
+		a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp, a.coreUnknown, a.refusals, a.refundsFailed, a.rerouted, a.failedInQueue)
 }
 
 // TestDeterministicSimulation runs seeds twice with every step logged and
