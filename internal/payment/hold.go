@@ -49,18 +49,20 @@ func (s *Service) holdIfRisky(ctx context.Context, tx Tx, o *Order) error {
 }
 
 // mismatchReason is the hold reason of a payment whose amount is not its
-// order's. Such a hold can only be refunded, and what goes back is what
-// arrived: receivedFen reads it back from the reason.
+// order's, for people to read; the amount itself is the order's
+// ReceivedFen. Such a hold can only be refunded, and what goes back is what
+// arrived.
 const mismatchReason = "amount paid %d fen differs from order amount %d fen"
 
 // receivedFen is what arrived for an order: its amount, or for a payment
-// held as another amount than the order's, that amount (mismatch true).
+// of another amount than the order's, that amount (mismatch true). Orders
+// no provider was paid for (credit pay, family offset) received nothing
+// from one: their amount is what a refund gives back.
 func receivedFen(o Order) (fen money.Fen, mismatch bool) {
-	var paid, ordered int64
-	if n, _ := fmt.Sscanf(o.HoldReason, mismatchReason, &paid, &ordered); n == 2 && ordered == int64(o.AmountFen) {
-		return money.Fen(paid), true
+	if o.ReceivedFen == 0 || o.ReceivedFen == o.AmountFen {
+		return o.AmountFen, false
 	}
-	return o.AmountFen, false
+	return o.ReceivedFen, true
 }
 
 var errMismatchHold = apperr.New(apperr.Conflict, "amount_mismatch",

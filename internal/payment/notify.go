@@ -85,7 +85,7 @@ func (s *Service) applyPaidTx(ctx context.Context, tx Tx, txn ProviderTxn, reaso
 	if !o.State.Unpaid() {
 		return nil // already applied
 	}
-	o.TransactionID = txn.TransactionID
+	o.TransactionID, o.ReceivedFen = txn.TransactionID, txn.AmountFen
 	o.PaidAt = txn.SuccessTime
 	if o.PaidAt.IsZero() {
 		o.PaidAt = s.now()

@@ -90,8 +90,13 @@ type Order struct {
 	UpdatedAt      time.Time
 	ExpiresAt      time.Time
 	PaidAt         time.Time // zero until paid
-	CreditedAt     time.Time // zero until credited
-	Version        int       // optimistic concurrency: each stored change increments it
+	// ReceivedFen is what the provider reported paid, recorded with the
+	// payment: zero until paid, and for orders no provider was paid for
+	// (credit pay, family offset). It differs from AmountFen only for a
+	// payment of another amount, which is held and can only be refunded.
+	ReceivedFen money.Fen
+	CreditedAt  time.Time // zero until credited
+	Version     int       // optimistic concurrency: each stored change increments it
 }
 
 // Event records one transition of an order, with why it happened.

@@ -13,7 +13,7 @@ import (
 
 const orderColumns = `id, person_id, payer_id, region, channel, state, amount_fen, description, out_trade_no,
 	prepay_id, transaction_id, idempotency_key, request_hash, core_ref, hold_reason,
-	created_at, updated_at, expires_at, paid_at, credited_at, version, pay_params, supersedes, hold_until`
+	created_at, updated_at, expires_at, paid_at, credited_at, version, pay_params, supersedes, hold_until, received_fen`
 
 func (x q) scanOrder(ctx context.Context, row *sql.Row) (payment.Order, error) {
 	var o payment.Order
@@ -22,7 +22,7 @@ func (x q) scanOrder(ctx context.Context, row *sql.Row) (payment.Order, error) {
 	var payParams string
 	err := row.Scan(&o.ID, &o.PersonID, &o.PayerID, &o.Region, &o.Channel, &o.State, &o.AmountFen, &o.Description,
 		&o.OutTradeNo, &o.PrepayID, &o.TransactionID, &o.IdempotencyKey, &o.RequestHash, &o.CoreRef, &o.HoldReason,
-		&created, &updated, &expires, &paid, &credited, &o.Version, &payParams, &o.Supersedes, &holdUntil)
+		&created, &updated, &expires, &paid, &credited, &o.Version, &payParams, &o.Supersedes, &holdUntil, &o.ReceivedFen)
 	if err != nil {
 		return o, translate(err)
 	}
@@ -85,11 +85,11 @@ func (x q) InsertOrder(ctx context.Context, o payment.Order) error {
 		return err
 	}
 	err = x.insert(ctx, "order "+o.ID, `INSERT INTO orders (`+orderColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24) ON CONFLICT DO NOTHING`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) ON CONFLICT DO NOTHING`,
 		o.ID, o.PersonID, o.PayerID, o.Region, o.Channel, o.State, o.AmountFen, o.Description, o.OutTradeNo,
 		o.PrepayID, o.TransactionID, o.IdempotencyKey, o.RequestHash, o.CoreRef, o.HoldReason,
 		ms(o.CreatedAt), ms(o.UpdatedAt), ms(o.ExpiresAt), nullMS(o.PaidAt), nullMS(o.CreditedAt), o.Version,
-		pp, o.Supersedes, holdMS(o.HoldUntil))
+		pp, o.Supersedes, holdMS(o.HoldUntil), o.ReceivedFen)
 	if err != nil {
 		return err
 	}
@@ -113,10 +113,10 @@ func (x q) UpdateOrder(ctx context.Context, o payment.Order) error {
 	}
 	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE orders SET state = $1, prepay_id = $2, transaction_id = $3,
 		core_ref = $4, hold_reason = $5, updated_at = $6, paid_at = $7, credited_at = $8, version = $9,
-		pay_params = $10, hold_until = $11
-		WHERE id = $12 AND version = $13`,
+		pay_params = $10, hold_until = $11, received_fen = $12
+		WHERE id = $13 AND version = $14`,
 		o.State, o.PrepayID, o.TransactionID, o.CoreRef, o.HoldReason, ms(o.UpdatedAt), nullMS(o.PaidAt), nullMS(o.CreditedAt),
-		o.Version, pp, holdMS(o.HoldUntil), o.ID, o.Version-1))
+		o.Version, pp, holdMS(o.HoldUntil), o.ReceivedFen, o.ID, o.Version-1))
 	if err != nil {
 		return err
 	}

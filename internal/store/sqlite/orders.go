@@ -14,7 +14,7 @@ import (
 
 const orderColumns = `id, person_id, payer_id, region, channel, state, amount_fen, description, out_trade_no,
 	prepay_id, transaction_id, idempotency_key, request_hash, core_ref, hold_reason,
-	created_at, updated_at, expires_at, paid_at, credited_at, version, pay_params, supersedes, hold_until`
+	created_at, updated_at, expires_at, paid_at, credited_at, version, pay_params, supersedes, hold_until, received_fen`
 
 // selectOrder reads an order's row and its bill ids (in position order, as
 // a JSON array) in one statement: reading them apart doubled the statements
@@ -30,7 +30,7 @@ func (x q) scanOrder(row scanner) (payment.Order, error) {
 	var holdUntil int64
 	err := row.Scan(&o.ID, &o.PersonID, &o.PayerID, &o.Region, &o.Channel, &o.State, &o.AmountFen, &o.Description,
 		&o.OutTradeNo, &o.PrepayID, &o.TransactionID, &o.IdempotencyKey, &o.RequestHash, &o.CoreRef, &o.HoldReason,
-		&created, &updated, &expires, &paid, &credited, &o.Version, &payParams, &o.Supersedes, &holdUntil, &billIDs)
+		&created, &updated, &expires, &paid, &credited, &o.Version, &payParams, &o.Supersedes, &holdUntil, &o.ReceivedFen, &billIDs)
 	if err != nil {
 		return o, translate(err)
 	}
@@ -71,11 +71,11 @@ func (x q) InsertOrder(ctx context.Context, o payment.Order) error {
 	if err != nil {
 		return err
 	}
-	_, err = x.db.ExecContext(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err = x.db.ExecContext(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		o.ID, o.PersonID, o.PayerID, o.Region, o.Channel, o.State, o.AmountFen, o.Description, o.OutTradeNo,
 		o.PrepayID, o.TransactionID, o.IdempotencyKey, o.RequestHash, o.CoreRef, o.HoldReason,
 		ms(o.CreatedAt), ms(o.UpdatedAt), ms(o.ExpiresAt), nullMS(o.PaidAt), nullMS(o.CreditedAt), o.Version,
-		pp, o.Supersedes, holdMS(o.HoldUntil))
+		pp, o.Supersedes, holdMS(o.HoldUntil), o.ReceivedFen)
 	if err != nil {
 		return translate(err)
 	}
@@ -96,10 +96,10 @@ func (x q) UpdateOrder(ctx context.Context, o payment.Order) error {
 	}
 	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE orders SET state = ?, prepay_id = ?, transaction_id = ?,
 		core_ref = ?, hold_reason = ?, updated_at = ?, paid_at = ?, credited_at = ?, version = ?,
-		pay_params = ?, hold_until = ?
+		pay_params = ?, hold_until = ?, received_fen = ?
 		WHERE id = ? AND version = ?`,
 		o.State, o.PrepayID, o.TransactionID, o.CoreRef, o.HoldReason, ms(o.UpdatedAt), nullMS(o.PaidAt), nullMS(o.CreditedAt),
-		o.Version, pp, holdMS(o.HoldUntil), o.ID, o.Version-1))
+		o.Version, pp, holdMS(o.HoldUntil), o.ReceivedFen, o.ID, o.Version-1))
 	if err != nil {
 		return err
 	}

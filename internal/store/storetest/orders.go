@@ -25,7 +25,7 @@ func fullOrder() payment.Order {
 	o := order("O1", "P0001", "P0002", "B3", "B1", "B2") // not sorted: position is kept
 	o.State, o.PrepayID, o.TransactionID = payment.Paid, "wx-prepay-1", "4200000001"
 	o.CoreRef, o.HoldReason = "core-1", "amount differs"
-	o.UpdatedAt, o.PaidAt = t0.Add(time.Minute).In(cst), t0.Add(90*time.Second)
+	o.UpdatedAt, o.PaidAt, o.ReceivedFen = t0.Add(time.Minute).In(cst), t0.Add(90*time.Second), o.AmountFen-1
 	o.Version = 3
 	return o
 }
@@ -212,7 +212,7 @@ func testUpdateOrder(t *testing.T, open Opener) {
 				seedOrders(t, e, stored)
 				changed := stored
 				changed.State, changed.PrepayID, changed.TransactionID = payment.Credited, "wx-prepay-2", "4200000002"
-				changed.CoreRef, changed.HoldReason = "core-2", ""
+				changed.CoreRef, changed.HoldReason, changed.ReceivedFen = "core-2", "", changed.AmountFen+1
 				changed.UpdatedAt, changed.PaidAt, changed.CreditedAt = t0.Add(time.Hour), t0.Add(2*time.Minute), t0.Add(time.Hour)
 				changed.Version = tt.version
 				err := update(e, changed)
