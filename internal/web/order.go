@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/shebao-project/shebao/internal/identity"
+	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/voucher"
 )
@@ -14,15 +15,9 @@ import (
 type orderData struct {
 	Order    payment.Order
 	Cashier  string // outcome reported by the cashier: cancel, insufficient
-	PayURL   string // where to continue paying, while awaiting payment
 	Vouchers []voucher.Voucher
 	Pending  bool
-	// QR is Native payment's code_url as an inline SVG QR code, to scan
-	// with WeChat on a phone while this page follows the order.
-	QR template.HTML
-	// Bridge holds, inside WeChat, the signed JSAPI parameters the page's
-	// script hands WeixinJSBridge (getBrandWCPayRequest).
-	Bridge string
+	PayWays
 	// Credit is the credit an order paid with credit pay opened: when and
 	// how much is collected from the card.
 	Credit *payment.Credit
@@ -48,7 +43,8 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 		if o.PayParams != nil && o.PayParams.CashierURL != "" {
 			d.PayURL = o.PayParams.CashierURL + "?return=" + url.QueryEscape("/orders/"+o.ID)
 		}
-		if err := h.payInPlace(r, o, &d); err != nil {
+		d.Amount, d.Close, d.CSRF = o.AmountFen, "/orders/"+o.ID+"/close", csrf
+		if err := h.payInPlace(r, o.Channel, o.PayParams, &d.PayWays); err != nil {
 			h.pageError(w, r, p, err)
 			return
 		}
@@ -71,11 +67,26 @@ func (h *handler) orderPage(w http.ResponseWriter, r *http.Request, p *identity.
 	h.render(w, r, http.StatusOK, "order", pg)
 }
 
+// PayWays is how a page pays what is awaiting payment where the person
+// is; the order and repayment result pages share it (template "payways").
+type PayWays struct {
+	PayURL string // the channel's own page: the card bank's PIN page, in demo mode the sandbox cashier
+	// QR is Native payment's code_url as an inline SVG QR code, to scan
+	// with WeChat on a phone while the page follows the payment.
+	QR template.HTML
+	// Bridge holds, inside WeChat, the signed JSAPI parameters the page's
+	// script hands WeixinJSBridge (getBrandWCPayRequest).
+	Bridge string
+	Amount money.Fen
+	// Close is the form action that gives up this payment ("" offers
+	// none), posted with CSRF.
+	Close, CSRF string
+}
+
 // payInPlace prepares what the page needs to pay where the person is: a QR
 // code for Native payment on a PC, or inside WeChat the JSAPI parameters
 // for the JS bridge.
-func (h *handler) payInPlace(r *http.Request, o payment.Order, d *orderData) error {
-	pp := o.PayParams
+func (h *handler) payInPlace(r *http.Request, channel string, pp *payment.PayParams, d *PayWays) error {
 	switch {
 	case pp == nil:
 		return nil
@@ -87,7 +98,7 @@ func (h *handler) payInPlace(r *http.Request, o payment.Order, d *orderData) err
 		// QRSVGTitled builds the SVG from module coordinates and a fixed
 		// title; nothing from a request reaches it.
 		d.QR = template.HTML(svg)
-	case o.Channel == "wechatpay" && pp.Package != "" && InWeChat(r):
+	case channel == "wechatpay" && pp.Package != "" && InWeChat(r):
 		b, err := json.Marshal(map[string]string{"appId": pp.AppID, "timeStamp": pp.TimeStamp, "nonceStr": pp.NonceStr,
 			"package": pp.Package, "signType": pp.SignType, "paySign": pp.PaySign})
 		if err != nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 	"net/url"
 
@@ -17,10 +16,8 @@ import (
 type repaymentData struct {
 	Repayment payment.Repayment
 	Cashier   string // outcome the cashier reported: cancel, insufficient…
-	PayURL    string
 	Pending   bool
-	QR        template.HTML
-	Bridge    string
+	PayWays
 }
 
 func (h *handler) createRepayment(w http.ResponseWriter, r *http.Request, p *identity.Person, csrf string) {
@@ -54,13 +51,11 @@ func (h *handler) repaymentPage(w http.ResponseWriter, r *http.Request, p *ident
 		if res.Pay != nil && res.Pay.CashierURL != "" {
 			d.PayURL = res.Pay.CashierURL + "?return=" + url.QueryEscape("/me/credit/repayments/"+rp.ID)
 		}
-		// The order page's helper reads only the channel and parameters.
-		var od orderData
-		if err := h.payInPlace(r, payment.Order{Channel: rp.Channel, PayParams: res.Pay}, &od); err != nil {
+		d.Amount = rp.AmountFen
+		if err := h.payInPlace(r, rp.Channel, res.Pay, &d.PayWays); err != nil {
 			h.pageError(w, r, p, err)
 			return
 		}
-		d.QR, d.Bridge = od.QR, od.Bridge
 		d.Pending = !failedAtCashier[d.Cashier]
 	case payment.RepaymentCreated:
 		d.Pending = true
