@@ -25,6 +25,7 @@ import (
 type Payments interface {
 	ReleaseHold(ctx context.Context, orderID, by, reason string) (payment.Order, error)
 	RefundHold(ctx context.Context, orderID, by, reason string) (payment.Order, error)
+	RetryRefund(ctx context.Context, orderID, by, reason string) (payment.RefundRetry, error)
 	Events(ctx context.Context, orderID string) ([]payment.Event, error)
 }
 

@@ -183,7 +183,9 @@ func (h *handler) show(w http.ResponseWriter, r *http.Request, c *call, name, ti
 var notices = map[string]string{
 	"released": "已解除冻结，订单将继续入账。", "refunded": "已决定退款，款项将原路退回。", "resolved": "差异已标记为已处理。",
 	"scheduled": "已安排立即重试入账。", "replied": "答复已发送。", "closed": "工单已关闭。", "faq": "知识库已保存。",
-	"settings": "设置已保存。", "operator": "操作员状态已更新。",
+	"settings":       "设置已保存。",
+	"refund_retried": "已重新发起退款：新的退款单号见下表，系统将立即提交支付机构。",
+	"refund_applied": "支付机构确认原退款其实已经成功：已按成功入账，未重新发起。", "operator": "操作员状态已更新。",
 	"policy_published": "政策包已发布，自其生效月份起适用；其他服务器将在30秒内生效。", "policy_rolled_back": "政策包已回滚，原政策恢复适用。",
 }
 

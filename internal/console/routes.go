@@ -22,6 +22,7 @@ func (h *handler) routes() []route {
 		{"POST /admin/holds/{id}/release", op.DecideHolds, h.decideHold(true)},
 		{"POST /admin/holds/{id}/refund", op.DecideHolds, h.decideHold(false)},
 		{"GET /admin/refunds", op.ViewRefunds, h.refunds},
+		{"POST /admin/refunds/{order_id}/retry", op.DecideRefunds, h.retryRefund},
 		{"GET /admin/credits", op.ViewOrders, h.credits},
 		{"GET /admin/orders", op.ViewOrders, h.orders},
 		{"GET /admin/orders/{id}", op.ViewOrders, h.order},

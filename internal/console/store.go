@@ -32,6 +32,8 @@ type RefundRow struct {
 	payment.Refund
 	OutTradeNo string
 	Payer      Masked
+	// Earlier are a failed refund's earlier attempts (filled by the page).
+	Earlier []payment.RefundAttempt
 }
 
 // RetryRow is a posting to the core system that failed and is being retried.
@@ -88,6 +90,8 @@ type Store interface {
 	// FindOrder finds an order by its id or its out_trade_no.
 	FindOrder(ctx context.Context, key string) (OrderRow, error)
 	RefundForOrder(ctx context.Context, orderID string) (payment.Refund, error)
+	// RefundAttempts lists a refund's earlier attempts, oldest first.
+	RefundAttempts(ctx context.Context, orderID string) ([]payment.RefundAttempt, error)
 	OpenDiffs(ctx context.Context, limit int) ([]payment.Diff, error)
 	// ResolveDiff marks a difference resolved; store.ErrNotFound if it is
 	// not an open one.

@@ -55,6 +55,7 @@ const (
 	ViewOrders      Permission = "orders.view"
 	UnmaskPII       Permission = "pii.unmask"
 	ViewRefunds     Permission = "refunds.view"
+	DecideRefunds   Permission = "refunds.decide"
 	ViewRecon       Permission = "recon.view"
 	ResolveRecon    Permission = "recon.resolve"
 	ViewRetries     Permission = "retries.view"
@@ -75,7 +76,7 @@ func grants(p Permission) []Role {
 	switch p {
 	case ViewDashboard, ViewOrders, ViewTickets, ViewHolds:
 		return Roles()
-	case DecideHolds, ResolveRecon, RunRetries:
+	case DecideHolds, DecideRefunds, ResolveRecon, RunRetries:
 		return []Role{Administrator, Reviewer}
 	case UnmaskPII:
 		return []Role{Administrator, Reviewer, Support}

@@ -100,9 +100,9 @@ func TestRoles(t *testing.T) {
 		not  []Permission
 	}{
 		{Administrator, []Permission{DecideHolds, ManageOperators, ViewAudit, UnmaskPII, EditFAQ}, nil},
-		{Reviewer, []Permission{DecideHolds, ResolveRecon, RunRetries, UnmaskPII, ExportData}, []Permission{ManageOperators, ViewAudit, AnswerTickets}},
+		{Reviewer, []Permission{DecideHolds, DecideRefunds, ResolveRecon, RunRetries, UnmaskPII, ExportData}, []Permission{ManageOperators, ViewAudit, AnswerTickets}},
 		{Support, []Permission{AnswerTickets, EditFAQ, UnmaskPII, ViewOrders}, []Permission{DecideHolds, ViewRefunds, ExportData, ViewAudit}},
-		{Auditor, []Permission{ViewAudit, ViewRefunds, ExportData, ViewRecon}, []Permission{DecideHolds, UnmaskPII, AnswerTickets, ResolveRecon, ManageOperators}},
+		{Auditor, []Permission{ViewAudit, ViewRefunds, ExportData, ViewRecon}, []Permission{DecideHolds, DecideRefunds, UnmaskPII, AnswerTickets, ResolveRecon, ManageOperators}},
 		{Role("root"), nil, []Permission{ViewDashboard}},
 	}
 	for _, c := range cases {

@@ -158,6 +158,9 @@ var (
 	ErrAlreadyPaid      = errors.New("payment: provider order already paid")
 	ErrBadNotification  = errors.New("payment: notification failed verification")
 	ErrUnknownChannel   = errors.New("payment: no such payment channel")
+	// ErrRefundNotFound is the provider's word that it has no refund under
+	// an out_refund_no (it never accepted one): a new attempt is then safe.
+	ErrRefundNotFound = errors.New("payment: provider has no such refund")
 )
 
 // Core is the agency's core contribution system (核心业务系统), where a paid
@@ -221,7 +224,12 @@ type Store interface {
 	// number (store.ErrNotFound if none).
 	FiscalReceiptByBillNumber(ctx context.Context, billCode, billNumber string) (voucher.Voucher, error)
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
+	// RefundByOutRefundNo finds a refund by any of its attempts' numbers;
+	// for an earlier attempt, OutRefundNo, Attempt, Status, ProviderStatus
+	// and RefundID are that attempt's.
 	RefundByOutRefundNo(ctx context.Context, outRefundNo string) (Refund, error)
+	// RefundAttempts lists an order's earlier refund attempts, oldest first.
+	RefundAttempts(ctx context.Context, orderID string) ([]RefundAttempt, error)
 	// OrdersPaidBetween lists a channel's orders whose payment arrived in [from, to).
 	OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]Order, error)
 	// RecordDiff stores a reconciliation difference (the same one twice is kept once).
@@ -262,6 +270,12 @@ type Tx interface {
 	InsertRefund(ctx context.Context, r Refund) error
 	UpdateRefund(ctx context.Context, r Refund) error
 	RefundForOrder(ctx context.Context, orderID string) (Refund, error)
+	// RetryRefund keeps the refund's current attempt among its earlier
+	// ones and starts attempt p.Attempt+1 under p.OutRefundNo;
+	// store.ErrConflict unless the refund is still at p.Attempt and failed.
+	RetryRefund(ctx context.Context, p RetryRefundParams) error
+	RefundAttempts(ctx context.Context, orderID string) ([]RefundAttempt, error)
+	UpdateRefundAttempt(ctx context.Context, a RefundAttempt) error
 	// The evidence log's appends (ReserveEvidence, EvidenceNodes,
 	// InsertEvidence), made in the crediting transaction.
 	evidence.TxStore
@@ -277,4 +291,32 @@ type Refund struct {
 	RefundID    string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Attempt counts the refund's attempts (1 until an operator retries a
+	// failed one); OutRefundNo is the current attempt's.
+	Attempt int
+	// ProviderStatus is what the provider last said of the current attempt
+	// (SUCCESS, PROCESSING, CLOSED, ABNORMAL, or REFUSED for none in 72 hours).
+	ProviderStatus string
+}
+
+// RefundAttempt is an earlier attempt of a refund, kept so that a late word
+// from the provider about it is still recognised and applied once.
+type RefundAttempt struct {
+	OutRefundNo    string
+	OrderID        string
+	Attempt        int
+	Status         string // failed when superseded; succeeded if it paid out after all
+	ProviderStatus string
+	RefundID       string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// RetryRefundParams starts a new attempt of a failed refund.
+type RetryRefundParams struct {
+	OrderID     string
+	Attempt     int    // the current attempt, which must have failed
+	OutRefundNo string // the new attempt's
+	Status      string // the new attempt's (requested)
+	At          time.Time
 }

@@ -51,8 +51,8 @@ func (s *Service) startRefundTx(ctx context.Context, tx Tx, o *Order, reason str
 	}
 	now := s.now()
 	amount, _ := receivedFen(*o) // what arrived goes back, whatever the order asked
-	r := Refund{OutRefundNo: "RF" + o.OutTradeNo[2:], OrderID: o.ID, AmountFen: amount,
-		Reason: reason, Status: refundRequested, CreatedAt: now, UpdatedAt: now}
+	r := Refund{OutRefundNo: RefundAttemptNo(o.OutTradeNo, 1), OrderID: o.ID, AmountFen: amount,
+		Reason: reason, Status: refundRequested, CreatedAt: now, UpdatedAt: now, Attempt: 1}
 	if err := tx.InsertRefund(ctx, r); err != nil {
 		return fmt.Errorf("payment: record refund of %s: %w", o.ID, err)
 	}
@@ -114,7 +114,8 @@ func refundReason(string) string { return "社保缴费未能入账，原路退�
 // the order to refunded and settles the ledger, once, however many times the
 // provider says it, and even after the refund was marked failed: an
 // operator may have had an abnormal refund rerouted at the merchant
-// platform, or a refund taken for refused had gone through.
+// platform, or a refund taken for refused had gone through. The word may
+// be about an earlier attempt of a refund an operator retried.
 func (s *Service) applyRefund(ctx context.Context, outRefundNo string, st *RefundStatus) error {
 	r, err := s.store.RefundByOutRefundNo(ctx, outRefundNo)
 	if err != nil {
@@ -122,10 +123,27 @@ func (s *Service) applyRefund(ctx context.Context, outRefundNo string, st *Refun
 	}
 	return s.change(ctx, r.OrderID, func(tx Tx, o *Order) error {
 		r, err := tx.RefundForOrder(ctx, o.ID)
-		if err != nil || r.Status == refundSucceeded || (r.Status == refundFailed && st.Status != RefundSuccess) {
+		if err != nil {
 			return err
 		}
-		r.RefundID, r.UpdatedAt = st.RefundID, s.now()
+		if r.OutRefundNo != outRefundNo {
+			return s.applyEarlierAttempt(ctx, tx, o, r, outRefundNo, st)
+		}
+		if r.Status == refundSucceeded {
+			if st.Status == RefundSuccess && r.ProviderStatus != RefundSuccess && r.Attempt > 1 {
+				// An earlier attempt paid out, and now this one too.
+				r.ProviderStatus, r.UpdatedAt = st.Status, s.now()
+				if err := tx.UpdateRefund(ctx, r); err != nil {
+					return err
+				}
+				return s.secondRefund(ctx, tx, o, outRefundNo)
+			}
+			return nil
+		}
+		if r.Status == refundFailed && st.Status != RefundSuccess {
+			return nil
+		}
+		r.RefundID, r.ProviderStatus, r.UpdatedAt = st.RefundID, st.Status, s.now()
 		switch st.Status {
 		case RefundProcessing:
 			r.Status = refundProcessing
@@ -135,16 +153,22 @@ func (s *Service) applyRefund(ctx context.Context, outRefundNo string, st *Refun
 			if err := tx.UpdateRefund(ctx, r); err != nil {
 				return err
 			}
-			if err := tx.RecordPosting(ctx, ledger.PayRefund(o.ID, o.Channel, r.AmountFen), s.now()); err != nil {
-				return err
-			}
-			return s.transition(ctx, tx, o, Refunded, "refund "+r.OutRefundNo+" succeeded")
-		default: // CLOSED or ABNORMAL: the money did not go back; an operator must act
+			return s.settleRefund(ctx, tx, o, r, "refund "+r.OutRefundNo+" succeeded")
+		default: // CLOSED, ABNORMAL or REFUSED: the money did not go back; an operator must act
 			r.Status = refundFailed
 			s.log.ErrorContext(ctx, "refund failed at provider", "order", o.ID, "out_refund_no", r.OutRefundNo, "status", st.Status)
 			return tx.UpdateRefund(ctx, r)
 		}
 	})
+}
+
+// settleRefund pays the owed refund in the ledger and moves the order to
+// refunded: once per order, whichever attempt succeeded.
+func (s *Service) settleRefund(ctx context.Context, tx Tx, o *Order, r Refund, why string) error {
+	if err := tx.RecordPosting(ctx, ledger.PayRefund(o.ID, o.Channel, r.AmountFen), s.now()); err != nil {
+		return err
+	}
+	return s.transition(ctx, tx, o, Refunded, why)
 }
 
 // HandleRefundNotification verifies a provider's refund notification and

@@ -509,8 +509,8 @@ func (s *sim) operator() {
 
 // failedRefund is an operator working the console's refund list, failed
 // refunds first: an ABNORMAL one (the payer's card could not take it) is
-// rerouted at the merchant platform; a CLOSED one needs a new refund,
-// which shebao does not make: it stays in the list.
+// rerouted at the merchant platform; a CLOSED one, or one the provider
+// refused for 72 hours, is retried under a new out_refund_no.
 func (s *sim) failedRefund() bool {
 	rows, err := s.db.ConsoleStore().Refunds(s.ctx, 1000)
 	if err != nil {
@@ -522,7 +522,15 @@ func (s *sim) failedRefund() bool {
 			return false // failed ones come first
 		}
 		rf := s.prov.byORN[r.OutRefundNo]
-		if rf == nil || rf.state != payment.RefundAbnormal {
+		if rf == nil || rf.state == payment.RefundClosed {
+			res, err := s.svc.RetryRefund(s.ctx, r.OrderID, "op1", "closed or refused")
+			s.logf("operator retries the failed refund %s of %s: %+v %v", r.OutRefundNo, s.nameOrder(r.OrderID), res, err)
+			if err == nil {
+				s.stats.retried++
+			}
+			return true
+		}
+		if rf.state != payment.RefundAbnormal {
 			continue
 		}
 		s.logf("operator reroutes the abnormal refund %s of %s at the merchant platform", rf.orn, s.nameOrder(r.OrderID))

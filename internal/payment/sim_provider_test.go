@@ -356,7 +356,7 @@ func (p *simProvider) QueryRefund(_ context.Context, orn string) (*payment.Refun
 	}
 	rf := p.byORN[orn]
 	if rf == nil {
-		return nil, errSimNoRefund
+		return nil, fmt.Errorf("%w: %w", errSimNoRefund, payment.ErrRefundNotFound)
 	}
 	return rf.status(), nil
 }
@@ -378,6 +378,7 @@ func (p *simProvider) tick() {
 			rf.successAt = rf.settleAt
 		case payment.RefundClosed:
 			p.byOTN[rf.otn].refunded -= rf.amount
+			p.byOTN[rf.otn].orn = "" // the trade may be refunded anew, under another out_refund_no
 			p.sim.stats.refundsFailed++
 		default:
 			p.sim.stats.refundsFailed++

@@ -38,10 +38,10 @@ func TestSimScenarios(t *testing.T) {
 				t.Fatal("the operator found no abnormal refund to reroute")
 			}
 		}, payment.Refunded},
-		{"a closed refund stays with the operators", func(t *testing.T, s *sim, o *simOrder) {
+		{"a closed refund is retried by the operators", func(t *testing.T, s *sim, o *simOrder) {
 			s.refundHold(t, o)
 			s.prov.byORN[s.prov.byOTN[o.otn].orn].outcome = payment.RefundClosed
-		}, payment.Refunding},
+		}, payment.Refunded},
 		{"a refund refused for good ends with the operators", func(t *testing.T, s *sim, o *simOrder) {
 			s.prov.byOTN[o.otn].stuck = true
 			s.refundHold(t, o)

@@ -99,9 +99,10 @@ type simStats struct {
 	// orders held at some time, holds that expired, postings refunded
 	// after 72 hours of refusals or held because the core system could
 	// not say, refunds that ended ABNORMAL or CLOSED, abnormal refunds an
-	// operator rerouted, refunds left failed for the operators.
+	// operator rerouted, failed refunds an operator retried, refunds left
+	// failed for the operators.
 	proxy, mismatches, everHeld, expired, gaveUp, coreUnknown int
-	refundsFailed, rerouted, failedInQueue                    int
+	refundsFailed, rerouted, retried, failedInQueue           int
 	refusals                                                  int // refund calls refused (balance short, account closed)
 }
 
@@ -110,7 +111,7 @@ func (a *simStats) add(b simStats) {
 	a.crashes, a.interleavings, a.lostNotices, a.lostPosts = a.crashes+b.crashes, a.interleavings+b.interleavings, a.lostNotices+b.lostNotices, a.lostPosts+b.lostPosts
 	a.known += b.known
 	a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp = a.proxy+b.proxy, a.mismatches+b.mismatches, a.everHeld+b.everHeld, a.expired+b.expired, a.gaveUp+b.gaveUp
-	a.refundsFailed, a.rerouted, a.failedInQueue = a.refundsFailed+b.refundsFailed, a.rerouted+b.rerouted, a.failedInQueue+b.failedInQueue
+	a.refundsFailed, a.rerouted, a.retried, a.failedInQueue = a.refundsFailed+b.refundsFailed, a.rerouted+b.rerouted, a.retried+b.retried, a.failedInQueue+b.failedInQueue
 	a.refusals, a.coreUnknown = a.refusals+b.refusals, a.coreUnknown+b.coreUnknown
 }
 
@@ -119,9 +120,9 @@ func (a simStats) String() string {
 		"%d notifications lost, %d core answers lost; %d known-issue violations; "+
 		"%d proxy orders credited, %d payments of another amount, %d orders held (%d holds expired), %d postings refunded after 72 h, "+
 		"%d held after 72 h as the core system could not say, "+
-		"%d refund calls refused, %d refunds failed at the provider (%d rerouted by an operator), %d failed refunds left in the operators' queue",
+		"%d refund calls refused, %d refunds failed at the provider (%d rerouted, %d retried by an operator), %d failed refunds left in the operators' queue",
 		a.orders, a.paid, a.credited, a.refunded, a.held, a.crashes, a.interleavings, a.lostNotices, a.lostPosts, a.known,
-		a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp, a.coreUnknown, a.refusals, a.refundsFailed, a.rerouted, a.failedInQueue)
+		a.proxy, a.mismatches, a.everHeld, a.expired, a.gaveUp, a.coreUnknown, a.refusals, a.refundsFailed, a.rerouted, a.retried, a.failedInQueue)
 }
 
 // TestDeterministicSimulation runs seeds twice with every step logged and

@@ -56,6 +56,9 @@ func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (*paymen
 func (p *Provider) QueryRefund(ctx context.Context, outRefundNo string) (*payment.RefundStatus, error) {
 	var rf refund
 	if err := p.do(ctx, http.MethodGet, "/v1/refunds/"+url.PathEscape(outRefundNo), nil, &rf); err != nil {
+		if IsCode(err, "REFUND_NOT_FOUND") {
+			return nil, fmt.Errorf("ssc: query refund %s: %w: %w", outRefundNo, payment.ErrRefundNotFound, err)
+		}
 		return nil, fmt.Errorf("ssc: query refund %s: %w", outRefundNo, err)
 	}
 	if rf.OutRefundNo != outRefundNo {

@@ -1,6 +1,7 @@
 package ssc_test
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -56,4 +57,7 @@ func TestRefundRefused(t *testing.T) {
 	apiError(t, err, http.StatusBadRequest, "PARAM_ERROR") // only full refunds
 	_, err = e.p.QueryRefund(ctx, "RF-none")
 	apiError(t, err, http.StatusNotFound, "REFUND_NOT_FOUND")
+	if !errors.Is(err, payment.ErrRefundNotFound) {
+		t.Errorf("query of an unknown refund: %v, want payment.ErrRefundNotFound", err)
+	}
 }

@@ -35,6 +35,9 @@ func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (*paymen
 func (p *Provider) QueryRefund(ctx context.Context, outRefundNo string) (*payment.RefundStatus, error) {
 	resp, _, err := p.refunds.QueryByOutRefundNo(ctx, refunddomestic.QueryByOutRefundNoRequest{OutRefundNo: core.String(outRefundNo)})
 	if err != nil {
+		if core.IsAPIError(err, "RESOURCE_NOT_EXISTS") {
+			return nil, fmt.Errorf("wechatpay: query refund %s: %w: %w", outRefundNo, payment.ErrRefundNotFound, err)
+		}
 		return nil, fmt.Errorf("wechatpay: query refund %s: %w", outRefundNo, err)
 	}
 	return refundStatus(resp), nil

@@ -62,25 +62,25 @@ func (x q) Balances(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
-const refundColumns = `out_refund_no, order_id, amount_fen, reason, status, refund_id, created_at, updated_at`
+const refundColumns = `out_refund_no, order_id, amount_fen, reason, status, refund_id, created_at, updated_at, attempt, provider_status`
 
 func scanRefund(row scanner) (payment.Refund, error) {
 	var r payment.Refund
 	var created, updated int64
-	err := row.Scan(&r.OutRefundNo, &r.OrderID, &r.AmountFen, &r.Reason, &r.Status, &r.RefundID, &created, &updated)
+	err := row.Scan(&r.OutRefundNo, &r.OrderID, &r.AmountFen, &r.Reason, &r.Status, &r.RefundID, &created, &updated, &r.Attempt, &r.ProviderStatus)
 	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
 	return r, translate(err)
 }
 
 func (x q) InsertRefund(ctx context.Context, r payment.Refund) error {
 	return x.insert(ctx, "refund "+r.OutRefundNo, `INSERT INTO refunds (`+refundColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
-		r.OutRefundNo, r.OrderID, r.AmountFen, r.Reason, r.Status, r.RefundID, ms(r.CreatedAt), ms(r.UpdatedAt))
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING`,
+		r.OutRefundNo, r.OrderID, r.AmountFen, r.Reason, r.Status, r.RefundID, ms(r.CreatedAt), ms(r.UpdatedAt), max(r.Attempt, 1), r.ProviderStatus)
 }
 
 func (x q) UpdateRefund(ctx context.Context, r payment.Refund) error {
-	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE refunds SET status = $1, refund_id = $2, updated_at = $3 WHERE out_refund_no = $4`,
-		r.Status, r.RefundID, ms(r.UpdatedAt), r.OutRefundNo))
+	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE refunds SET status = $1, refund_id = $2, updated_at = $3, provider_status = $4 WHERE out_refund_no = $5`,
+		r.Status, r.RefundID, ms(r.UpdatedAt), r.ProviderStatus, r.OutRefundNo))
 	if err == nil && n != 1 {
 		return translate(fmt.Errorf("refund %s: %w", r.OutRefundNo, sql.ErrNoRows))
 	}
@@ -92,7 +92,11 @@ func (x q) RefundForOrder(ctx context.Context, orderID string) (payment.Refund, 
 }
 
 func (x q) RefundByOutRefundNo(ctx context.Context, no string) (payment.Refund, error) {
-	return scanRefund(x.db.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = $1`, no))
+	r, err := scanRefund(x.db.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = $1`, no))
+	if errors.Is(err, store.ErrNotFound) {
+		return scanRefund(x.db.QueryRowContext(ctx, `SELECT `+earlierAttemptColumns+earlierAttemptJoin+` WHERE a.out_refund_no = $1`, no))
+	}
+	return r, err
 }
 
 // payerLock is the first key of the advisory lock PayerActivity takes on

@@ -404,11 +404,15 @@ func (s consoleStore) RefundForOrder(ctx context.Context, orderID string) (payme
 	return s.d.RefundForOrder(ctx, orderID)
 }
 
+func (s consoleStore) RefundAttempts(ctx context.Context, orderID string) ([]payment.RefundAttempt, error) {
+	return s.d.RefundAttempts(ctx, orderID)
+}
+
 // Refunds lists failed refunds first (the money did not go back: an
 // operator must act), then those under way, then the rest, newest first.
 func (s consoleStore) Refunds(ctx context.Context, limit int) ([]console.RefundRow, error) {
 	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT r.out_refund_no, r.order_id, r.amount_fen, r.reason, r.status,
-		r.refund_id, r.created_at, r.updated_at, o.out_trade_no, y.name_masked, y.id_masked, y.phone_masked
+		r.refund_id, r.created_at, r.updated_at, r.attempt, r.provider_status, o.out_trade_no, y.name_masked, y.id_masked, y.phone_masked
 		FROM refunds r JOIN orders o ON o.id = r.order_id JOIN persons y ON y.id = o.payer_id
 		ORDER BY CASE r.status WHEN 'failed' THEN 0 WHEN 'requested' THEN 1 WHEN 'processing' THEN 2 ELSE 3 END, r.created_at DESC
 		LIMIT ?`, limit)
@@ -416,7 +420,7 @@ func (s consoleStore) Refunds(ctx context.Context, limit int) ([]console.RefundR
 		var x console.RefundRow
 		var created, updated int64
 		err := r.Scan(&x.OutRefundNo, &x.OrderID, &x.AmountFen, &x.Reason, &x.Status, &x.RefundID, &created, &updated,
-			&x.OutTradeNo, &x.Payer.Name, &x.Payer.IDNumber, &x.Payer.Phone)
+			&x.Attempt, &x.ProviderStatus, &x.OutTradeNo, &x.Payer.Name, &x.Payer.IDNumber, &x.Payer.Phone)
 		x.CreatedAt, x.UpdatedAt = fromMS(created), fromMS(updated)
 		return x, translate(err)
 	})

@@ -3,12 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/store"
 )
 
 // RecordPosting stores a balanced posting; the same (order, kind) twice is
@@ -50,25 +52,25 @@ func (x q) Balances(ctx context.Context) (map[string]int64, error) {
 	return out, translate(rows.Err())
 }
 
-const refundColumns = `out_refund_no, order_id, amount_fen, reason, status, refund_id, created_at, updated_at`
+const refundColumns = `out_refund_no, order_id, amount_fen, reason, status, refund_id, created_at, updated_at, attempt, provider_status`
 
 func scanRefund(row interface{ Scan(...any) error }) (payment.Refund, error) {
 	var r payment.Refund
 	var created, updated int64
-	err := row.Scan(&r.OutRefundNo, &r.OrderID, &r.AmountFen, &r.Reason, &r.Status, &r.RefundID, &created, &updated)
+	err := row.Scan(&r.OutRefundNo, &r.OrderID, &r.AmountFen, &r.Reason, &r.Status, &r.RefundID, &created, &updated, &r.Attempt, &r.ProviderStatus)
 	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
 	return r, translate(err)
 }
 
 func (x q) InsertRefund(ctx context.Context, r payment.Refund) error {
-	_, err := x.db.ExecContext(ctx, `INSERT INTO refunds (`+refundColumns+`) VALUES (?,?,?,?,?,?,?,?)`,
-		r.OutRefundNo, r.OrderID, r.AmountFen, r.Reason, r.Status, r.RefundID, ms(r.CreatedAt), ms(r.UpdatedAt))
+	_, err := x.db.ExecContext(ctx, `INSERT INTO refunds (`+refundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		r.OutRefundNo, r.OrderID, r.AmountFen, r.Reason, r.Status, r.RefundID, ms(r.CreatedAt), ms(r.UpdatedAt), max(r.Attempt, 1), r.ProviderStatus)
 	return translate(err)
 }
 
 func (x q) UpdateRefund(ctx context.Context, r payment.Refund) error {
-	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE refunds SET status = ?, refund_id = ?, updated_at = ? WHERE out_refund_no = ?`,
-		r.Status, r.RefundID, ms(r.UpdatedAt), r.OutRefundNo))
+	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE refunds SET status = ?, refund_id = ?, updated_at = ?, provider_status = ? WHERE out_refund_no = ?`,
+		r.Status, r.RefundID, ms(r.UpdatedAt), r.ProviderStatus, r.OutRefundNo))
 	if err == nil && n != 1 {
 		return translate(fmt.Errorf("refund %s: %w", r.OutRefundNo, sql.ErrNoRows))
 	}
@@ -80,7 +82,11 @@ func (x q) RefundForOrder(ctx context.Context, orderID string) (payment.Refund, 
 }
 
 func (x q) RefundByOutRefundNo(ctx context.Context, no string) (payment.Refund, error) {
-	return scanRefund(x.db.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = ?`, no))
+	r, err := scanRefund(x.db.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = ?`, no))
+	if errors.Is(err, store.ErrNotFound) {
+		return scanRefund(x.db.QueryRowContext(ctx, `SELECT `+earlierAttemptColumns+earlierAttemptJoin+` WHERE a.out_refund_no = ?`, no))
+	}
+	return r, err
 }
 
 // PayerActivity implements payment.Tx for the risk rules. Paid means money

@@ -106,6 +106,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Deletion", testDeletion},
 		{"Credits", testCredits},
 		{"Offset", testOffset},
+		{"RefundAttempts", testRefundAttempts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
