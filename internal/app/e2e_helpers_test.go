@@ -336,12 +336,12 @@ func eventually(t *testing.T, what string, f func() bool) {
 	t.Helper()
 	// Generous: a deadline only matters when something is wrong, and a
 	// loaded 2-core CI machine running every package at once is slow.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for !f() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 30s waiting for %s", what)
+			t.Fatalf("timed out after 60s waiting for %s", what)
 		}
 		<-tick.C
 	}
