@@ -129,11 +129,16 @@ var errNoWeChat = apperr.New(apperr.Invalid, "wechat_not_bound",
 	"微信支付需要先绑定微信：请从微信（公众号或小程序）进入本服务，或选择其他支付方式。",
 	"WeChat Pay needs your WeChat linked first: open this service from WeChat (official account or mini-program), or choose another channel.").WithField("channel")
 
+// validKey tells whether an Idempotency-Key is usable (1 to 128 characters).
+func validKey(key string) bool { return key != "" && len(key) <= 128 }
+
+var errIdempotencyKey = apperr.New(apperr.Invalid, "idempotency_key_required",
+	"请求缺少 Idempotency-Key 请求头（1至128个字符），用于防止重复下单。",
+	"Send an Idempotency-Key header (1 to 128 characters) so a repeated request cannot create a second order.").WithField("Idempotency-Key")
+
 func validateCreate(req CreateOrderRequest) error {
-	if req.IdempotencyKey == "" || len(req.IdempotencyKey) > 128 {
-		return apperr.New(apperr.Invalid, "idempotency_key_required",
-			"请求缺少 Idempotency-Key 请求头（1至128个字符），用于防止重复下单。",
-			"Send an Idempotency-Key header (1 to 128 characters) so a repeated request cannot create a second order.").WithField("Idempotency-Key")
+	if !validKey(req.IdempotencyKey) {
+		return errIdempotencyKey
 	}
 	if len(req.BillIDs) == 0 || len(req.BillIDs) > maxBillsPerOrder {
 		return apperr.New(apperr.Invalid, "bill_ids_invalid",

@@ -269,17 +269,3 @@ func (s *Service) cancelCredit(ctx context.Context, orderID string) error {
 
 // isCreditOrder reports whether the order was paid by credit pay.
 func isCreditOrder(o Order) bool { return o.Channel == CreditChannel }
-
-// isRepayment reports whether a provider's bill row is a credit repayment
-// we recorded, for the amount we recorded: such a row has no order of its
-// own, and is no difference.
-func (s *Service) isRepayment(ctx context.Context, r BillRow) bool {
-	if s.cp.store == nil {
-		return false
-	}
-	if isRepayTradeNo(r.OutTradeNo) {
-		return s.repaymentBillRow(ctx, r) // paid with WeChat Pay by the person
-	}
-	c, err := s.cp.store.CreditByRepayTradeNo(ctx, r.OutTradeNo)
-	return err == nil && c.Status == CreditRepaid && c.AmountFen == r.AmountFen
-}

@@ -115,8 +115,8 @@ func (s *Service) CreateRepayment(ctx context.Context, p *identity.Person, req R
 	if _, ok := s.creditTerms(p.Region); !ok {
 		return nil, errCreditNotOffered
 	}
-	if req.IdempotencyKey == "" || len(req.IdempotencyKey) > 128 {
-		return nil, validateCreate(CreateOrderRequest{})
+	if !validKey(req.IdempotencyKey) {
+		return nil, errIdempotencyKey
 	}
 	sum := sm3.Sum([]byte(req.Channel + "\n" + req.App))
 	hash := hex.EncodeToString(sum[:])

@@ -219,34 +219,29 @@ func (s *Service) applyRepayRefund(ctx context.Context, outRefundNo string, st *
 	})
 }
 
-// repaymentBillRow tells whether a provider bill row is one of our
-// repayments or their refunds, as recorded: such a row has no order of
-// its own and is no difference. A repayment the bill shows paid that we
-// still have as unpaid is applied, as its notification would have been.
+// repaymentBillRow tells whether a provider bill row is a credit
+// repayment or its refund: such a row has no order of its own and is no
+// difference. One the bill shows done that we still have open (a lost
+// notification) is applied first, as its notification would have been.
 func (s *Service) repaymentBillRow(ctx context.Context, r BillRow) bool {
 	if s.cp.store == nil {
 		return false
 	}
-	if r.OutRefundNo != "" {
+	if ok, err := s.repaymentOnRecord(ctx, r); ok || err != nil {
+		return ok
+	}
+	switch {
+	case r.OutRefundNo != "":
 		rp, err := s.cp.store.FindRepayment(ctx, RepaymentQuery{OutRefundNo: r.OutRefundNo})
-		if err != nil || rp.RefundFen != r.RefundFen {
+		return err == nil && rp.RefundFen == r.RefundFen &&
+			s.applyRepayRefund(ctx, r.OutRefundNo, &RefundStatus{OutRefundNo: r.OutRefundNo, Status: RefundSuccess}) == nil
+	case isRepayTradeNo(r.OutTradeNo):
+		rp, err := s.cp.store.FindRepayment(ctx, RepaymentQuery{OutTradeNo: r.OutTradeNo})
+		if err != nil || !rp.Open() || r.AmountFen != rp.AmountFen {
 			return false
 		}
-		if rp.RefundStatus != refundSucceeded {
-			return s.applyRepayRefund(ctx, r.OutRefundNo, &RefundStatus{OutRefundNo: r.OutRefundNo, Status: RefundSuccess}) == nil
-		}
-		return true
-	}
-	if !isRepayTradeNo(r.OutTradeNo) {
-		return false
-	}
-	rp, err := s.cp.store.FindRepayment(ctx, RepaymentQuery{OutTradeNo: r.OutTradeNo})
-	if err != nil {
-		return false
-	}
-	if rp.Open() && r.AmountFen == rp.AmountFen {
 		txn := ProviderTxn{OutTradeNo: r.OutTradeNo, TransactionID: r.TransactionID, TradeState: TradeSuccess, AmountFen: r.AmountFen, SuccessTime: r.At}
 		return s.applyRepayment(ctx, txn, "trade bill") == nil
 	}
-	return rp.Status == RepaymentPaid && rp.PaidFen == r.AmountFen
+	return false
 }

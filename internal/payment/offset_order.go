@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shebao-project/shebao/internal/apperr"
@@ -141,24 +142,13 @@ func offsettable(bills []billing.Bill, terms OffsetTerms) error {
 		}
 		e := apperr.New(apperr.Invalid, "offset_insurance_not_allowed",
 			fmt.Sprintf("家庭共济只能抵扣城乡居民医保（险种 %s）；所选的 %s 账单（险种 %s）不能用个人账户抵扣，请取消勾选后用微信支付等其他方式另行缴纳。",
-				joinCodes(terms.Insurances), b.Period, b.Insurance),
+				strings.Join(terms.Insurances, "、"), b.Period, b.Insurance),
 			fmt.Sprintf("The family offset pays resident medical insurance only (insurance %s); the %s bill (insurance %s) cannot be paid from the personal account. Untick it and pay it by WeChat Pay or another channel.",
-				joinCodes(terms.Insurances), b.Period, b.Insurance)).WithField(fmt.Sprintf("bill_ids[%d]", i))
+				strings.Join(terms.Insurances, "、"), b.Period, b.Insurance)).WithField(fmt.Sprintf("bill_ids[%d]", i))
 		e.Allowed = terms.Insurances
 		return e
 	}
 	return nil
-}
-
-func joinCodes(codes []string) string {
-	out := ""
-	for i, c := range codes {
-		if i > 0 {
-			out += "、"
-		}
-		out += c
-	}
-	return out
 }
 
 // checkBalance asks the core system for the payer's balance and refuses an

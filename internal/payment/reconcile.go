@@ -99,7 +99,7 @@ func (s *Service) billDay(ctx context.Context, channel, date string) ([]BillRow,
 
 func (s *Service) checkPaymentRow(ctx context.Context, channel, date string, r BillRow) *Diff {
 	o, err := s.store.OrderByOutTradeNo(ctx, r.OutTradeNo)
-	if errors.Is(err, store.ErrNotFound) && s.isRepayment(ctx, r) {
+	if errors.Is(err, store.ErrNotFound) && s.repaymentBillRow(ctx, r) {
 		return nil
 	}
 	if errors.Is(err, store.ErrNotFound) {

@@ -153,14 +153,7 @@ func (h *handler) familyData(r *http.Request, p *identity.Person) (*familyData, 
 		}
 		m := familyMember{Grant: g, Insured: insured, Bills: bills, IdemKey: newKey()}
 		if rv, err := h.Policy.RegionAt(insured.Region, h.month()); err == nil {
-			for _, c := range rv.Channels {
-				if offered(r, c.Code) && c.Code != payment.CreditChannel {
-					m.Channels = append(m.Channels, c.Code)
-				}
-			}
-		}
-		if i := slices.Index(m.Channels, preferred); i > 0 {
-			m.Channels = slices.Insert(slices.Delete(m.Channels, i, i+1), 0, preferred)
+			m.Channels = pageChannels(r, rv, payment.CreditChannel) // credit pay is for one's own bills
 		}
 		if d.Offset != nil && d.Offset.HasAccount {
 			m.Offsettable = h.Payments.OffsetBills(r.Context(), p, g.ID, bills)

@@ -49,6 +49,21 @@ func offered(r *http.Request, channel string) bool {
 	return channelCodes[channel] && !(channel == "wechatpay_native" && InWeChat(r))
 }
 
+// pageChannels lists the region's channels a page offers this browser, in
+// the pack's order with the preferred one first, leaving out skip.
+func pageChannels(r *http.Request, rv *policy.RegionView, skip string) []string {
+	var out []string
+	for _, c := range rv.Channels {
+		if offered(r, c.Code) && c.Code != skip {
+			out = append(out, c.Code)
+		}
+	}
+	if i := slices.Index(out, preferred); i > 0 {
+		out = slices.Insert(slices.Delete(out, i, i+1), 0, preferred)
+	}
+	return out
+}
+
 // InWeChat tells whether the request comes from WeChat's in-app browser,
 // which names itself MicroMessenger in its User-Agent.
 func InWeChat(r *http.Request) bool {
@@ -111,14 +126,9 @@ func (h *handler) recordData(r *http.Request, p *identity.Person) (*recordData, 
 	for _, b := range payable {
 		d.Total += b.AmountFen
 	}
+	d.Channels = pageChannels(r, rv, "")
 	for _, c := range rv.Channels {
-		if offered(r, c.Code) {
-			d.Channels = append(d.Channels, c.Code)
-		}
 		d.Credit = d.Credit || c.Code == payment.CreditChannel
-	}
-	if i := slices.Index(d.Channels, preferred); i > 0 {
-		d.Channels = slices.Insert(slices.Delete(d.Channels, i, i+1), 0, preferred)
 	}
 	if len(d.Channels) > 0 {
 		if err := h.planFor(r, p, d, payable); err != nil {
