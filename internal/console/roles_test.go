@@ -1,12 +1,12 @@
 package console_test
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shebao-project/shebao/internal/console"
 	"github.com/shebao-project/shebao/internal/console/consoletest"
@@ -128,12 +128,15 @@ func TestRetryNow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := w.DB.ClaimJobs(w.Ctx, w.Clock.Now(), 0, 1)
+	js, err := w.Runner.Claim(w.Ctx, 1)
 	if err != nil || len(js) != 1 {
 		t.Fatalf("claim: %v %v", js, err)
 	}
-	if err := w.DB.RetryJob(w.Ctx, js[0].ID, w.Clock.Now().Add(time.Hour), "core system: 503 Service Unavailable"); err != nil {
+	if err := w.Runner.Record(w.Ctx, js[0], errors.New("core system: 503 Service Unavailable")); err != nil {
 		t.Fatal(err)
+	}
+	if due, err := w.Runner.Claim(w.Ctx, 1); err != nil || len(due) != 0 {
+		t.Fatalf("the failed job is due again at once: %v %v", due, err)
 	}
 	token := signIn(t, w, "li.na", operator.Reviewer)
 	rec := do(t, h, http.MethodGet, "/admin/retries", token, nil)
@@ -144,7 +147,7 @@ func TestRetryNow(t *testing.T) {
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("retry now: %d %s", rec.Code, rec.Body.String())
 	}
-	if due, err := w.DB.ClaimJobs(w.Ctx, w.Clock.Now(), 0, 1); err != nil || len(due) != 1 {
+	if due, err := w.Runner.Claim(w.Ctx, 1); err != nil || len(due) != 1 {
 		t.Fatalf("the job is not due now: %v %v", due, err)
 	}
 }

@@ -3,6 +3,8 @@ package notice_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -39,6 +41,8 @@ type world struct {
 	orders  fakeOrders
 	persons fakePersons
 	now     time.Time
+	runner  *jobs.Runner
+	jobsAt  time.Time // the runner's clock, while drain runs; else now
 }
 
 type option func(*notice.Deps)
@@ -55,6 +59,12 @@ func newWorld(t *testing.T, opts ...option) *world {
 	t.Cleanup(func() { db.Close() })
 	w := &world{db: db, wx: &fakeWeChat{}, sms: &fakeSMS{}, orders: fakeOrders{}, persons: fakePersons{},
 		now: time.Date(2026, 6, 10, 18, 5, 0, 0, cst)}
+	w.runner = jobs.NewRunner(db, func() time.Time {
+		if !w.jobsAt.IsZero() {
+			return w.jobsAt
+		}
+		return w.now
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	d := notice.Deps{Store: db.Notices(), Persons: w.persons, Orders: w.orders, SMS: w.sms, WeChat: w.wx,
 		Templates: map[string]string{notice.KindPaymentResult: tplPayment, notice.KindReminder: tplReminder,
 			notice.KindHold: tplHold, notice.KindRefund: tplRefund},
@@ -140,12 +150,14 @@ func (w *world) remaining(t *testing.T, personID, kind string) int {
 // drain claims every job due by at and marks it done, returning them.
 func (w *world) drain(t *testing.T, at time.Time) []jobs.Job {
 	t.Helper()
-	js, err := w.db.ClaimJobs(t.Context(), at, time.Minute, 1000)
+	w.jobsAt = at
+	defer func() { w.jobsAt = time.Time{} }()
+	js, err := w.runner.Claim(t.Context(), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range js {
-		if err := w.db.CompleteJob(t.Context(), j.ID, at); err != nil {
+		if err := w.runner.Record(t.Context(), j, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -401,7 +401,7 @@ func (s *sim) jobs() int {
 		}
 		return n
 	}
-	js, err := s.db.ClaimJobs(s.ctx, s.clock.Now(), simLease, 32)
+	js, err := s.runner.Claim(s.ctx, 32)
 	if err != nil {
 		s.violate("claim jobs: %v", err)
 		return 0
@@ -413,17 +413,7 @@ func (s *sim) jobs() int {
 	for _, j := range js {
 		err := s.runJob(s.ctx, j)
 		s.crash(fmt.Sprintf("before recording job %d's outcome", j.ID))
-		now := s.clock.Now()
-		var retry jobs.RetryAt
-		switch {
-		case err == nil:
-			err = s.db.CompleteJob(s.ctx, j.ID, now)
-		case errors.As(err, &retry):
-			err = s.db.RetryJob(s.ctx, j.ID, retry.At, "")
-		default:
-			err = s.db.RetryJob(s.ctx, j.ID, now.Add(jobs.Backoff(j.Attempts)), err.Error())
-		}
-		if err != nil {
+		if err := s.runner.Record(s.ctx, j, err); err != nil {
 			s.violate("record job %d: %v", j.ID, err)
 		}
 	}

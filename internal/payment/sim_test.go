@@ -242,8 +242,6 @@ func randomFaults(r *rand.Rand) simFaults {
 	return f
 }
 
-const simLease = 2 * time.Minute // jobs.NewRunner's lease
-
 // simKeys are generated once per process: key generation is not what is tested.
 var simKeys = sync.OnceValues(func() (*sm2.PrivateKey, error) { return sm2.GenerateKey(crand.Reader) })
 

@@ -93,26 +93,32 @@ func (s consoleStore) ResolveDiff(ctx context.Context, k console.DiffKey, action
 	return err
 }
 
+// FailingPostings reads River's jobs: a posting that failed or was put off
+// (a snooze counts in its metadata) and is not finished.
 func (s consoleStore) FailingPostings(ctx context.Context, limit int) ([]console.RetryRow, error) {
-	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT `+consoleOrderColumns+`, j.id, j.attempts, j.last_error, j.run_at, j.created_at
-		FROM jobs j JOIN orders o ON o.id = j.ref JOIN persons p ON p.id = o.person_id JOIN persons y ON y.id = o.payer_id
-		WHERE j.kind = $1 AND j.done_at IS NULL AND (j.attempts > 1 OR j.last_error <> '')
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT `+consoleOrderColumns+`, j.id,
+			j.attempt + coalesce((j.metadata->>'snoozes')::int, 0),
+			coalesce(j.errors[cardinality(j.errors)]->>'error', ''), j.scheduled_at, j.created_at
+		FROM river_job j JOIN orders o ON o.id = j.args->>'ref'
+		JOIN persons p ON p.id = o.person_id JOIN persons y ON y.id = o.payer_id
+		WHERE j.kind = $1 AND j.state IN ('available', 'scheduled', 'retryable', 'running')
+		AND (j.attempt > 1 OR cardinality(j.errors) > 0 OR coalesce((j.metadata->>'snoozes')::int, 0) > 0)
 		ORDER BY j.created_at LIMIT $2`, payment.JobPost, limit)
 	return scanAll(rows, err, func(r scanner) (console.RetryRow, error) {
 		var x console.RetryRow
-		var next, since int64
-		o, err := scanOrderRow(r, &x.JobID, &x.Attempts, &x.LastError, &next, &since)
-		x.Order, x.NextRun, x.Since = o, fromMS(next), fromMS(since)
+		o, err := scanOrderRow(r, &x.JobID, &x.Attempts, &x.LastError, &x.NextRun, &x.Since)
+		x.Order = o
 		return x, err
 	})
 }
 
-// RunPostingNow moves a waiting posting job's run time to now, unless a
-// runner holds its lease (then it is running, or about to).
+// RunPostingNow makes a waiting posting job due at at; a job running,
+// finished or of another kind is not touched.
 func (s consoleStore) RunPostingNow(ctx context.Context, jobID int64, at time.Time) error {
 	w := s.d.writer()
-	n, err := w.rowsAffected(w.db.ExecContext(ctx, `UPDATE jobs SET run_at = $1 WHERE id = $2 AND kind = $3 AND done_at IS NULL AND locked_until <= $1`,
-		ms(at), jobID, payment.JobPost))
+	n, err := w.rowsAffected(w.db.ExecContext(ctx, `UPDATE river_job SET scheduled_at = $1, state = 'available'
+		WHERE id = $2 AND kind = $3 AND state IN ('available', 'scheduled', 'retryable')`,
+		at.UTC(), jobID, payment.JobPost))
 	if err == nil && n != 1 {
 		err = fmt.Errorf("%w: waiting posting job %d", store.ErrNotFound, jobID)
 	}

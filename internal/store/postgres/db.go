@@ -49,7 +49,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river/riverdriver"
 
+	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -57,6 +59,11 @@ import (
 type DB struct {
 	db  *sql.DB
 	url string // as given, for pg_dump (Backup)
+	// River: its driver on db, the clock its inserts read, and the
+	// inserter the transactions enqueue with (river.go).
+	driver riverdriver.Driver[jobs.Tx]
+	clock  *jobs.Clock
+	jobs   *jobs.Inserter
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -119,7 +126,12 @@ func connect(url string, params map[string]string) (*DB, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{db: db, url: url}, nil
+	d := &DB{db: db, url: url}
+	if err := d.initJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close closes the pool.

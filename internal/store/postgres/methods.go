@@ -8,7 +8,6 @@ import (
 	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
-	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/voucher"
@@ -20,8 +19,8 @@ import (
 // and writes share connections without blocking each other. reader and
 // writer are kept as names so this file reads like its SQLite twin.
 
-func (d *DB) reader() q { return q{d.db} }
-func (d *DB) writer() q { return q{d.db} }
+func (d *DB) reader() q { return q{d.db, d.jobs} }
+func (d *DB) writer() q { return q{d.db, d.jobs} }
 
 // Identity.
 
@@ -119,15 +118,6 @@ func (d *DB) VoucherByID(ctx context.Context, id string) (voucher.Voucher, error
 
 // Jobs.
 
-func (d *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]jobs.Job, error) {
-	return d.writer().ClaimJobs(ctx, now, lease, limit)
-}
-func (d *DB) CompleteJob(ctx context.Context, id int64, at time.Time) error {
-	return d.writer().CompleteJob(ctx, id, at)
-}
-func (d *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
-	return d.writer().RetryJob(ctx, id, runAt, lastError)
-}
 func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 	return d.reader().PendingJobs(ctx)
 }
@@ -135,7 +125,7 @@ func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 // InTx runs fn in one write transaction, running it again (a few times at
 // most) if the server aborted the transaction to break a deadlock; see inTx.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	return d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{tx}}) })
+	return d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{tx, d.jobs}}) })
 }
 
 // Payments adapts the DB to payment.Store.
@@ -150,7 +140,6 @@ func (p paymentStore) InTx(ctx context.Context, fn func(payment.Tx) error) error
 // Compile-time checks that the engine implements every domain interface.
 var (
 	_ identity.Store = (*DB)(nil)
-	_ jobs.Store     = (*DB)(nil)
 	_ payment.Store  = paymentStore{}
 	_ payment.Tx     = (*Tx)(nil)
 )

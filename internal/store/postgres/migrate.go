@@ -72,6 +72,9 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
+	if err := d.migrateJobs(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
 	return nil
 }
 

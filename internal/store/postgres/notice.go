@@ -100,31 +100,11 @@ func (s noticeStore) DueSummary(ctx context.Context, personID, period string) (n
 		WHERE `+dueWhere+` AND person_id = $2`, period, personID))
 }
 
-// EnqueueReminders does what EnqueueJobOnce does for each job, with the same
-// advisory locks (so it and EnqueueJobOnce exclude each other on a key),
-// but in two statements for the whole page instead of two per job: a
-// sweep enqueues up to a thousand jobs a page, and the round trips would
-// otherwise outlast its job lease. Locks are taken in hash order, so two
-// runs of one sweep wait for each other instead of deadlocking.
+// EnqueueReminders inserts a page of reminder jobs once each, in one
+// transaction and one batch: River's unique index keeps a key that exists
+// (or that a concurrent sweep inserts) from being inserted again.
 func (s noticeStore) EnqueueReminders(ctx context.Context, period string, js []jobs.Job) error {
-	if len(js) == 0 {
-		return nil
-	}
-	kinds, refs, runAts := make([]string, len(js)), make([]string, len(js)), make([]int64, len(js))
-	for i, j := range js {
-		kinds[i], refs[i], runAts[i] = j.Kind, j.Ref, ms(j.RunAt)
-	}
-	err := s.d.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.db.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, h)
-			FROM (SELECT DISTINCT hashtext(k || '/' || r) AS h FROM unnest($2::text[], $3::text[]) AS t (k, r)) l ORDER BY h`,
-			enqueueOnceLock, kinds, refs); err != nil {
-			return err
-		}
-		_, err := tx.db.ExecContext(ctx, `INSERT INTO jobs (kind, ref, run_at, created_at)
-			SELECT DISTINCT ON (k, r) k, r, a, a FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t (k, r, a)
-			WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = t.k AND ref = t.r)`, kinds, refs, runAts)
-		return err
-	})
+	err := s.d.InTx(ctx, func(tx *Tx) error { return tx.jobs.InsertMany(ctx, tx.sqlTx(), js, true) })
 	if err != nil {
 		return fmt.Errorf("postgres: enqueue reminders for %s: %w", period, err)
 	}

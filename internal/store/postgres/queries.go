@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -19,7 +20,10 @@ type querier interface {
 
 // q holds every query; DB uses one on its pool, Tx one on the transaction.
 // The method names and meanings are store/sqlite's, one for one.
-type q struct{ db querier }
+type q struct {
+	db   querier
+	jobs *jobs.Inserter // enqueues in db's transaction
+}
 
 // Tx is a write transaction. It implements the Tx interfaces of the domain
 // packages (payment.Tx, …).

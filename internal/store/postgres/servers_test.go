@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,9 +27,14 @@ func twoServers(t *testing.T) (a, b *postgres.DB) {
 	return openClosed(t, url), openClosed(t, url)
 }
 
+// TestTwoServersClaimJobsNeverShare: River's claims from two servers' job
+// runners, eight goroutines in all, never hand one job out twice.
 func TestTwoServersClaimJobsNeverShare(t *testing.T) {
 	a, b := twoServers(t)
 	const total, runners, batch = 200, 8, 5
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	clock := func() time.Time { return t0 }
+	servers := []*jobs.Runner{jobs.NewRunner(a, clock, log), jobs.NewRunner(b, clock, log)}
 	err := a.Payments().InTx(t.Context(), func(tx payment.Tx) error {
 		for i := range total {
 			if err := tx.EnqueueJob(t.Context(), jobs.Job{Kind: "post", Ref: fmt.Sprintf("r%03d", i), RunAt: t0}); err != nil {
@@ -43,14 +50,14 @@ func TestTwoServersClaimJobsNeverShare(t *testing.T) {
 	claimed := map[int64]int{}
 	var wg sync.WaitGroup
 	for i := range runners {
-		server := []*postgres.DB{a, b}[i%2]
+		server := servers[i%2]
 		wg.Go(func() {
 			// Bounded, so a store that hands jobs out again fails instead of
 			// spinning until the test binary times out.
 			for range total {
-				got, err := server.ClaimJobs(t.Context(), t0, time.Minute, batch)
+				got, err := server.Claim(t.Context(), batch)
 				if err != nil {
-					t.Errorf("ClaimJobs: %v", err)
+					t.Errorf("Claim: %v", err)
 					return
 				}
 				if len(got) == 0 {

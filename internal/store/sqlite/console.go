@@ -441,24 +441,39 @@ func (s consoleStore) ResolveDiff(ctx context.Context, k console.DiffKey, action
 	return err
 }
 
+// FailingPostings reads River's jobs: a posting that failed or was put off
+// (a snooze counts in its metadata) and is not finished.
 func (s consoleStore) FailingPostings(ctx context.Context, limit int) ([]console.RetryRow, error) {
-	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT `+consoleOrderColumns+`, j.id, j.attempts, j.last_error, j.run_at, j.created_at
-		FROM jobs j JOIN orders o ON o.id = j.ref JOIN persons p ON p.id = o.person_id JOIN persons y ON y.id = o.payer_id
-		WHERE j.kind = ? AND j.done_at IS NULL AND (j.attempts > 1 OR j.last_error <> '')
+	rows, err := s.d.reader().db.QueryContext(ctx, `SELECT `+consoleOrderColumns+`, j.id,
+			j.attempt + coalesce(json_extract(j.metadata, '$.snoozes'), 0),
+			coalesce(json_extract(j.errors, '$[#-1].error'), ''), j.scheduled_at, j.created_at
+		FROM river_job j JOIN orders o ON o.id = json_extract(j.args, '$.ref')
+		JOIN persons p ON p.id = o.person_id JOIN persons y ON y.id = o.payer_id
+		WHERE j.kind = ? AND j.state IN ('available', 'scheduled', 'retryable', 'running')
+		AND (j.attempt > 1 OR json_array_length(j.errors) > 0 OR coalesce(json_extract(j.metadata, '$.snoozes'), 0) > 0)
 		ORDER BY j.created_at LIMIT ?`, payment.JobPost, limit)
 	return collect(rows, err, func(r scanner) (console.RetryRow, error) {
 		var x console.RetryRow
-		var next, since int64
+		var next, since string
 		o, err := scanOrderRow(r, &x.JobID, &x.Attempts, &x.LastError, &next, &since)
-		x.Order, x.NextRun, x.Since = o, fromMS(next), fromMS(since)
+		if err != nil {
+			return x, err
+		}
+		x.Order = o
+		if x.NextRun, err = riverTime(next); err == nil {
+			x.Since, err = riverTime(since)
+		}
 		return x, err
 	})
 }
 
+// RunPostingNow makes a waiting posting job due at at; a job running,
+// finished or of another kind is not touched.
 func (s consoleStore) RunPostingNow(ctx context.Context, jobID int64, at time.Time) error {
 	w := s.d.writer()
-	n, err := w.rowsAffected(w.db.ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND kind = ? AND done_at IS NULL AND locked_until <= ?`,
-		ms(at), jobID, payment.JobPost, ms(at)))
+	n, err := w.rowsAffected(w.db.ExecContext(ctx, `UPDATE river_job SET scheduled_at = ?, state = 'available'
+		WHERE id = ? AND kind = ? AND state IN ('available', 'scheduled', 'retryable')`,
+		riverTimeText(at), jobID, payment.JobPost))
 	if err == nil && n != 1 {
 		err = fmt.Errorf("%w: waiting posting job %d", store.ErrNotFound, jobID)
 	}

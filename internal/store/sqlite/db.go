@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/store"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -36,6 +38,11 @@ type DB struct {
 	// group batches payment notifications' writes into shared commits
 	// (groupcommit.go).
 	group groupCommit
+	// River: its driver on w, the clock its inserts read, and the
+	// inserter the transactions enqueue with (river.go).
+	driver riverdriver.Driver[jobs.Tx]
+	clock  *jobs.Clock
+	jobs   *jobs.Inserter
 }
 
 // pragmas, in the order they are applied to every connection:
@@ -79,6 +86,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	db := &DB{w: w}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := db.openJobs(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}

@@ -138,7 +138,7 @@ func (d *DB) applyGroup(batch []*groupReq) (errs []error, err error) {
 	errs = make([]error, len(batch))
 	err = d.inTx(context.Background(), func(tx *sql.Tx) error {
 		ctx := context.Background()
-		t := &Tx{q{cached{c: d.ws, tx: tx}}}
+		t := &Tx{q{cached{c: d.ws, tx: tx}, d.jobs}}
 		for i, r := range batch {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT group_write`); err != nil {
 				return fmt.Errorf("sqlite: group savepoint: %w", err)

@@ -8,7 +8,6 @@ import (
 	"github.com/shebao-project/shebao/internal/audit"
 	"github.com/shebao-project/shebao/internal/billing"
 	"github.com/shebao-project/shebao/internal/identity"
-	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
 	"github.com/shebao-project/shebao/internal/voucher"
@@ -17,8 +16,8 @@ import (
 // The DB's methods route reads to the read pool and single-statement writes
 // to the writer; multi-statement writes go through a transaction.
 
-func (d *DB) reader() q { return q{cached{c: d.rs}} }
-func (d *DB) writer() q { return q{cached{c: d.ws}} }
+func (d *DB) reader() q { return q{cached{c: d.rs}, d.jobs} }
+func (d *DB) writer() q { return q{cached{c: d.ws}, d.jobs} }
 
 // Identity.
 
@@ -118,23 +117,13 @@ func (d *DB) VoucherByID(ctx context.Context, id string) (voucher.Voucher, error
 
 // Jobs.
 
-func (d *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) (js []jobs.Job, err error) {
-	err = d.shared(ctx, func(ctx context.Context, x q) error { js, err = x.ClaimJobs(ctx, now, lease, limit); return err })
-	return js, err
-}
-func (d *DB) CompleteJob(ctx context.Context, id int64, at time.Time) error {
-	return d.shared(ctx, func(ctx context.Context, x q) error { return x.CompleteJob(ctx, id, at) })
-}
-func (d *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
-	return d.shared(ctx, func(ctx context.Context, x q) error { return x.RetryJob(ctx, id, runAt, lastError) })
-}
 func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 	return d.reader().PendingJobs(ctx)
 }
 
 // InTx runs fn in one write transaction.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{cached{c: d.ws, tx: tx}}}) })
+	err := d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{cached{c: d.ws, tx: tx}, d.jobs}}) })
 	d.ws.preparePending(ctx)
 	return err
 }
@@ -151,7 +140,6 @@ func (p paymentStore) InTx(ctx context.Context, fn func(payment.Tx) error) error
 // Compile-time checks that the engine implements every domain interface.
 var (
 	_ identity.Store = (*DB)(nil)
-	_ jobs.Store     = (*DB)(nil)
 	_ payment.Store  = paymentStore{}
 	_ payment.Tx     = (*Tx)(nil)
 )

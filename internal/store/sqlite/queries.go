@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/shebao-project/shebao/internal/jobs"
 )
 
 // querier is what both *sql.DB and *sql.Tx offer; queries written against it
@@ -16,7 +18,10 @@ type querier interface {
 
 // q holds every query; DB uses one on its read pool and one on its writer,
 // Tx one on the transaction.
-type q struct{ db querier }
+type q struct {
+	db   querier
+	jobs *jobs.Inserter // enqueues in db's transaction
+}
 
 // Tx is a write transaction. It implements the Tx interfaces of the domain
 // packages (payment.Tx, …).
