@@ -108,11 +108,13 @@ func (r *Runner) start(ctx context.Context) (*river.Client[Tx], error) {
 		river.AddWorkerArgs(workers, args{kind: kind}, &worker{r: r})
 	}
 	c, err := river.NewClient(r.driver, &river.Config{
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.workers}},
-		Workers:                     workers,
-		MaxAttempts:                 maxAttempts,
-		RetryPolicy:                 retryPolicy{r.clock},
-		JobTimeout:                  r.lease / 2,
+		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.workers}},
+		Workers:     workers,
+		MaxAttempts: maxAttempts,
+		RetryPolicy: retryPolicy{r.clock},
+		// A job still running when its lease ends is taken for dead and
+		// run again; cancelling it then keeps the two runs from overlapping.
+		JobTimeout:                  r.lease,
 		RescueStuckJobsAfter:        r.lease,
 		CompletedJobRetentionPeriod: completedRetention,
 		FetchPollInterval:           r.poll,
