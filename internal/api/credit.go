@@ -32,18 +32,30 @@ type creditView struct {
 	RepaidAt      string `json:"repaid_at,omitempty"`
 }
 
+// cardReturnView is a card debit that repaid nothing and goes back to
+// the card.
+type cardReturnView struct {
+	OrderID      string `json:"order_id"`
+	AmountFen    int64  `json:"amount_fen"`
+	DebitedAt    string `json:"debited_at"`
+	RefundStatus string `json:"refund_status"`
+	ReturnedAt   string `json:"returned_at,omitempty"`
+}
+
 type creditStatusView struct {
 	Terms        creditTermsView      `json:"terms"`
 	Agreement    *creditAgreementView `json:"agreement"`
 	OwedFen      int64                `json:"owed_fen"`
 	AvailableFen int64                `json:"available_fen"`
 	Credits      []creditView         `json:"credits"`
+	CardReturns  []cardReturnView     `json:"card_returns"`
 }
 
 func creditStatusJSON(st *payment.CreditStatus) creditStatusView {
 	t := st.Terms
 	v := creditStatusView{Terms: creditTermsView{LimitFen: int64(t.LimitFen), RepayDay: t.RepayDay, Retries: t.Retries,
-		RetryEveryDays: t.RetryEveryDays}, OwedFen: int64(st.OwedFen), AvailableFen: int64(st.AvailableFen), Credits: []creditView{}}
+		RetryEveryDays: t.RetryEveryDays}, OwedFen: int64(st.OwedFen), AvailableFen: int64(st.AvailableFen), Credits: []creditView{},
+		CardReturns: []cardReturnView{}}
 	if a := st.Agreement; a != nil {
 		v.Agreement = &creditAgreementView{Status: a.Status, LimitFen: int64(a.LimitFen), SignedAt: ts(a.SignedAt),
 			SuspendedReason: a.SuspendedReason}
@@ -52,6 +64,10 @@ func creditStatusJSON(st *payment.CreditStatus) creditStatusView {
 		v.Credits = append(v.Credits, creditView{OrderID: c.OrderID, AmountFen: int64(c.AmountFen), Status: c.Status,
 			DueAt: ts(c.DueAt), NextAttemptAt: ts(c.NextAttemptAt), Attempts: c.Attempts, LastFailure: c.LastFailure,
 			RepaidAt: ts(c.RepaidAt)})
+	}
+	for _, x := range st.CardReturns {
+		v.CardReturns = append(v.CardReturns, cardReturnView{OrderID: x.OrderID, AmountFen: int64(x.AmountFen),
+			DebitedAt: ts(x.CreatedAt), RefundStatus: x.RefundStatus, ReturnedAt: ts(x.RefundedAt)})
 	}
 	return v
 }

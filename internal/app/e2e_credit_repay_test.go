@@ -11,6 +11,7 @@ import (
 
 	"github.com/shebao-project/shebao/internal/app"
 	"github.com/shebao-project/shebao/internal/payment"
+	"github.com/shebao-project/shebao/internal/sandbox/sms"
 )
 
 type repayment struct {
@@ -284,15 +285,107 @@ func TestE2EWebCreditRepay(t *testing.T) {
 // TestE2ECreditRepayRace: the person pays with WeChat Pay while the card
 // bank is still debiting the card for the same credit. Both debits went
 // through: the credit is repaid once, by WeChat Pay, and the card's money
-// is in the books as owed back (refund payable) for an operator to return
-// through the card bank, not lost.
+// is owed back (refund payable) and refunded to the card by itself, through
+// the card bank's refund of the mandated debit. Then refund payable is back
+// to 0, the audit is clean, and the credit page says what happened.
 func TestE2ECreditRepayRace(t *testing.T) {
 	t.Parallel()
 	clock := &shiftClock{}
 	e := startClockedApp(t, clock)
+	token, o := cardDebitAfterRepayment(t, e, clock, false)
+
+	b := newBrowser(t, e)
+	b.signIn(t, hzPhone)
+	eventually(t, "the credit page to say the card debit went back", func() bool {
+		return strings.Contains(b.get(t, "/me/credit").want(t, http.StatusOK).html, "退回社保卡。")
+	})
+	zh := b.get(t, "/me/credit").want(t, http.StatusOK).html
+	for _, want := range []string{"社保卡多扣款项退回", "已用微信支付还清", "从社保卡多扣", "已于"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("the credit page lacks %q", want)
+		}
+	}
+	en := b.do(t, http.MethodGet, "/me/credit", nil, http.Header{"Accept-Language": {"en"}}).want(t, http.StatusOK).html
+	for _, want := range []string{"Card debits being returned", "taken twice from your card", "returned to your card on"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("the English credit page lacks %q", want)
+		}
+	}
+	st := e.credit(t, token)
+	if st.Credits[0].Status != "repaid" || st.OwedFen != 0 || st.Agreement.Status != "active" || len(st.CardReturns) != 1 ||
+		st.CardReturns[0].OrderID != o.ID || st.CardReturns[0].AmountFen != o.AmountFen ||
+		st.CardReturns[0].RefundStatus != "succeeded" || st.CardReturns[0].ReturnedAt == "" {
+		t.Fatalf("credit after both: %+v", st)
+	}
+	bal := auditBalances(t, e)
+	if bal["refund_payable"] != 0 || bal["clearing:ssc_account"] != 0 || bal["credit_receivable"] != 0 ||
+		bal["clearing:wechatpay_native"] != o.AmountFen {
+		t.Fatalf("balances %v: want the card's %d fen returned, the WeChat Pay repayment kept and nothing owed", bal, o.AmountFen)
+	}
+	// The person is told, by the refund notice (by SMS here: no WeChat
+	// subscription), and the card bank's statement is no difference: the
+	// second debit and its refund are both on record.
+	eventually(t, "the refund notice", func() bool {
+		var out struct {
+			Messages []sms.Message `json:"messages"`
+		}
+		e.raw(t, http.MethodGet, "/sandbox/sms?phone="+hzPhone, nil, nil).want(t, http.StatusOK).json(t, &out)
+		for _, m := range out.Messages {
+			if strings.Contains(m.Text, "已退款") && strings.Contains(m.Text, o.OutTradeNo) {
+				return true
+			}
+		}
+		return false
+	})
+	date := clock.Now().In(payment.Beijing()).Format(time.DateOnly)
+	diffs, err := e.run.App.Payments.Reconcile(t.Context(), "ssc_account", date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("card bank reconciliation difference: %+v", d)
+	}
+}
+
+// TestE2ECreditCardExcessRefused: as TestE2ECreditRepayRace, but the card
+// bank cannot pay the refund out (ABNORMAL): the money stays owed back,
+// the audit still balances, and the person is told staff will act.
+func TestE2ECreditCardExcessRefused(t *testing.T) {
+	t.Parallel()
+	clock := &shiftClock{}
+	e := startClockedApp(t, clock)
+	_, o := cardDebitAfterRepayment(t, e, clock, true)
+	b := newBrowser(t, e)
+	b.signIn(t, hzPhone)
+	eventually(t, "the card bank to accept the refund", func() bool {
+		var status string
+		err := e.sqlDB(t).QueryRowContext(t.Context(), `SELECT refund_status FROM card_excesses`).Scan(&status)
+		return err == nil && status == "processing"
+	})
+	clock.advanceTo(clock.Now().Add(time.Minute)) // the refund is queried a minute after it was asked
+	eventually(t, "the credit page to say the return failed", func() bool {
+		return strings.Contains(b.get(t, "/me/credit").want(t, http.StatusOK).html, "银行未能退回")
+	})
+	bal := auditBalances(t, e)
+	if bal["refund_payable"] != -o.AmountFen || bal["clearing:ssc_account"] != o.AmountFen {
+		t.Fatalf("balances %v: want the card's %d fen still owed back", bal, o.AmountFen)
+	}
+	var status string
+	var amount int64
+	if err := e.sqlDB(t).QueryRowContext(t.Context(), `SELECT refund_status, amount_fen FROM card_excesses`).Scan(&status, &amount); err != nil ||
+		status != "failed" || amount != o.AmountFen {
+		t.Fatalf("card excess %s of %d fen (%v), want failed, for an operator", status, amount, err)
+	}
+}
+
+// cardDebitAfterRepayment makes the credit overdue, then debits the card
+// for it (slowly) while the person repays it with WeChat Pay: both land.
+// abnormal makes the card bank unable to pay refunds out.
+func cardDebitAfterRepayment(t *testing.T, e *env, clock *shiftClock, abnormal bool) (string, order) {
+	t.Helper()
 	token, o := overdueCredit(t, e, clock)
 	rp := e.startRepayment(t, token, "race-1")
-	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]int{"balance_fen": 0, "latency_ms": 3000}).want(t, http.StatusOK)
+	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]any{"balance_fen": 0, "latency_ms": 3000, "refunds_abnormal": abnormal}).want(t, http.StatusOK)
 	card := make(chan resp, 1)
 	go func() {
 		r, err := e.send(t.Context(), http.MethodPost, "/api/v1/me/credit/repay", http.Header{"Authorization": {"Bearer " + token}}, nil)
@@ -310,6 +403,14 @@ func TestE2ECreditRepayRace(t *testing.T) {
 	if r := <-card; r.Status != http.StatusOK {
 		t.Fatalf("card repayment answered %d: %s", r.Status, r.Body)
 	}
+	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]any{"refunds_abnormal": abnormal}).want(t, http.StatusOK)
+	return token, o
+}
+
+// auditBalances runs `shebao audit --json`, wants it clean, and returns
+// the ledger's balances.
+func auditBalances(t *testing.T, e *env) map[string]int64 {
+	t.Helper()
 	var out bytes.Buffer
 	if code := app.Main([]string{"audit", "--json", "--data", e.DataDir, "--db", e.DB}, nil, &out, &out); code != 0 {
 		t.Fatalf("audit: exit %d: %s", code, out.String())
@@ -320,7 +421,5 @@ func TestE2ECreditRepayRace(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Balances["refund_payable"] != -o.AmountFen || rep.Balances["clearing:ssc_account"] != o.AmountFen || rep.Balances["credit_receivable"] != 0 {
-		t.Fatalf("balances %v: want the card's %d fen owed back and nothing receivable", rep.Balances, o.AmountFen)
-	}
+	return rep.Balances
 }

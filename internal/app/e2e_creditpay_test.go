@@ -125,6 +125,12 @@ type creditStatus struct {
 		Attempts      int    `json:"attempts"`
 		LastFailure   string `json:"last_failure"`
 	} `json:"credits"`
+	CardReturns []struct {
+		OrderID      string `json:"order_id"`
+		AmountFen    int64  `json:"amount_fen"`
+		RefundStatus string `json:"refund_status"`
+		ReturnedAt   string `json:"returned_at"`
+	} `json:"card_returns"`
 }
 
 func (e *env) credit(t *testing.T, token string) creditStatus {

@@ -48,6 +48,9 @@ type Store interface {
 	// AuditRepayments calls fn for every WeChat Pay repayment of overdue
 	// credits, in id order.
 	AuditRepayments(ctx context.Context, fn func(RepaymentFacts) error) error
+	// AuditCardExcesses calls fn for every card debit owed back (on record
+	// or posted), in trade number order.
+	AuditCardExcesses(ctx context.Context, fn func(CardExcessFacts) error) error
 }
 
 // Report is the audit's findings.
@@ -99,6 +102,15 @@ func Run(ctx context.Context, s Store) (*Report, error) {
 	err = s.AuditRepayments(ctx, func(f RepaymentFacts) error {
 		for _, p := range CheckRepayment(f) {
 			r.Problems = append(r.Problems, "credit repayment "+f.ID+": "+p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.AuditCardExcesses(ctx, func(f CardExcessFacts) error {
+		for _, p := range CheckCardExcess(f) {
+			r.Problems = append(r.Problems, "card debit owed back "+f.TradeNo+": "+p)
 		}
 		return nil
 	})

@@ -112,3 +112,32 @@ func TestCheckOffset(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckCardExcess(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		f    CardExcessFacts
+		want string // a part of the one problem, or "" for none
+	}{
+		{"being refunded", CardExcessFacts{RefundStatus: "processing", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: -1}, ""},
+		{"refund asked", CardExcessFacts{RefundStatus: "requested", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: -1}, ""},
+		{"refused, for an operator", CardExcessFacts{RefundStatus: "failed", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: -1}, ""},
+		{"returned", CardExcessFacts{RefundStatus: "succeeded", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: 500}, ""},
+		{"posted, no record", CardExcessFacts{AmountFen: -1, ExcessPosted: 500, ReturnedPosted: -1}, "no refund of it is on record"},
+		{"record, not posted", CardExcessFacts{RefundStatus: "processing", AmountFen: 500, ExcessPosted: -1, ReturnedPosted: -1}, "posted as owed back"},
+		{"returned, not posted", CardExcessFacts{RefundStatus: "succeeded", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: -1}, "posted as returned"},
+		{"returned twice the amount", CardExcessFacts{RefundStatus: "succeeded", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: 1000}, "posted as returned"},
+		{"posted returned while open", CardExcessFacts{RefundStatus: "processing", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: 500}, "refund processing"},
+		{"unknown status", CardExcessFacts{RefundStatus: "lost", AmountFen: 500, ExcessPosted: 500, ReturnedPosted: -1}, "unknown"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckCardExcess(tt.f)
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("problems %q, want none", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("problems %q, want one with %q", got, tt.want)
+			}
+		})
+	}
+}

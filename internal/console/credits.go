@@ -10,19 +10,29 @@ import (
 	"github.com/shebao-project/shebao/internal/pii"
 )
 
-// Credits lists credit pay credits that went overdue, and WeChat Pay
-// repayments with money to give back (payment.CreditStore).
+// Credits lists credit pay credits that went overdue, WeChat Pay
+// repayments with money to give back, and card debits owed back
+// (payment.CreditStore).
 type Credits interface {
 	OverdueCredits(ctx context.Context, limit int) ([]payment.Credit, error)
 	RepaymentRefundsOpen(ctx context.Context, limit int) ([]payment.Repayment, error)
+	CardExcessesOpen(ctx context.Context, limit int) ([]payment.CardExcess, error)
 }
 
 // creditsPage is the 信用付逾期 page: the overdue credits, and the WeChat
 // Pay repayments whose refund is under way or failed (a failed one is an
 // operator's to return by hand).
 type creditsPage struct {
-	Overdue []overdueCredit
-	Refunds []repaymentRefund
+	Overdue     []overdueCredit
+	Refunds     []repaymentRefund
+	CardReturns []cardReturn
+}
+
+// cardReturn is a card debit owed back whose refund has not succeeded,
+// the person masked.
+type cardReturn struct {
+	payment.CardExcess
+	Name, Phone string
 }
 
 // repaymentRefund is a repayment with money to give back, the person
@@ -72,6 +82,18 @@ func (h *handler) credits(w http.ResponseWriter, r *http.Request, c *call) {
 				row.Name, row.Phone = pii.MaskName(p.Name), pii.MaskPhone(p.Phone)
 			}
 			d.Refunds = append(d.Refunds, row)
+		}
+		xs, err := h.Credits.CardExcessesOpen(r.Context(), 200)
+		if err != nil {
+			h.pageError(w, r, c, err)
+			return
+		}
+		for _, x := range xs {
+			row := cardReturn{CardExcess: x}
+			if p, err := h.Persons.Person(r.Context(), x.PersonID); err == nil {
+				row.Name, row.Phone = pii.MaskName(p.Name), pii.MaskPhone(p.Phone)
+			}
+			d.CardReturns = append(d.CardReturns, row)
 		}
 	}
 	h.show(w, r, c, "credits", "信用付逾期", "credits", d)

@@ -99,3 +99,44 @@ func TestRepaymentRefunds(t *testing.T) {
 		t.Error("the list shows the person's name or phone in the clear")
 	}
 }
+
+// TestCardExcessReturns: a card debit owed back is listed while its
+// refund is under way or failed (the bank refused: an operator returns it
+// by hand), the person masked; a returned one is not.
+func TestCardExcessReturns(t *testing.T) {
+	w := consoletest.New(t)
+	p := w.Person(t, 1)
+	o := w.Order(t, p, "2026-05", 99_720, payment.Credited)
+	now := w.Clock.Now()
+	x := func(trade, status string) payment.CardExcess {
+		return payment.CardExcess{TradeNo: trade, OrderID: o.ID, PersonID: p.ID, Channel: "ssc_account", AmountFen: 99_720,
+			TransactionID: "SS" + trade, OutRefundNo: "RC" + trade[2:], RefundStatus: status, CreatedAt: now, UpdatedAt: now, Version: 1}
+	}
+	err := w.DB.Credits().InCreditTx(t.Context(), func(tx payment.CreditTx) error {
+		for _, c := range []payment.CardExcess{x("CPfailed01", "failed"), x("CPdone01", "succeeded")} {
+			if err := tx.InsertCardExcess(t.Context(), c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := console.NewHandler(console.Deps{Operators: w.Operators, Tickets: w.Tickets, Payments: w.Payments, Persons: w.Identity,
+		Store: w.DB.ConsoleStore(), Credits: w.DB.Credits(), Now: w.Clock.Now, Log: w.Log, Wake: w.Runner.Wake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(t, h, http.MethodGet, "/admin/credits", signIn(t, w, "support.li", operator.Support), nil)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, "CPfailed01") || !strings.Contains(body, "RCfailed01") || !strings.Contains(body, "<strong>失败</strong>") {
+		t.Fatalf("credits page %d does not list the failed card return:\n%s", rec.Code, body)
+	}
+	if strings.Contains(body, "CPdone01") {
+		t.Error("a returned card debit is listed")
+	}
+	if strings.Contains(body, p.Name) || strings.Contains(body, p.Phone) {
+		t.Error("the list shows the person's name or phone in the clear")
+	}
+}

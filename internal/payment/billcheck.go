@@ -107,6 +107,12 @@ func (s *Service) repaymentOnRecord(ctx context.Context, r BillRow) (bool, error
 	if s.cp.store == nil {
 		return false, nil
 	}
+	if x, ok, err := s.cardExcessRow(ctx, r); ok || err != nil {
+		if r.OutRefundNo != "" {
+			return ok && x.Returned() && x.AmountFen == r.RefundFen, err
+		}
+		return ok && x.AmountFen == r.AmountFen, err
+	}
 	var q RepaymentQuery
 	switch {
 	case r.OutRefundNo != "":

@@ -18,6 +18,10 @@ const (
 	// JobCreditCollect collects one credit (ref = order id) on its due day
 	// and on each retry.
 	JobCreditCollect = "payment.credit_collect"
+	// JobCardExcessRefund gives back a card debit that landed on a credit
+	// no longer owed (ref = the debit's out_trade_no), and follows the
+	// refund until it is final.
+	JobCardExcessRefund = "payment.card_excess_refund"
 )
 
 // CreditTerms are a region's credit pay terms (from its policy pack).
@@ -101,6 +105,15 @@ type CreditStore interface {
 	// RepaymentRefundsOpen lists repayments with money to give back whose
 	// refund has not succeeded (under way or failed), oldest first.
 	RepaymentRefundsOpen(ctx context.Context, limit int) ([]Repayment, error)
+	// CardExcess finds the card debit owed back under its out_trade_no
+	// (store.ErrNotFound if none).
+	CardExcess(ctx context.Context, tradeNo string) (CardExcess, error)
+	// CardExcessesForPerson lists a person's card debits owed back, newest
+	// first.
+	CardExcessesForPerson(ctx context.Context, personID string) ([]CardExcess, error)
+	// CardExcessesOpen lists card debits owed back whose refund has not
+	// succeeded (under way or failed), oldest first, for operators.
+	CardExcessesOpen(ctx context.Context, limit int) ([]CardExcess, error)
 }
 
 // CreditTx is a payment transaction that also writes credits.
@@ -127,6 +140,13 @@ type CreditTx interface {
 	// UpdateRepayment stores r if the stored version is r.Version-1;
 	// store.ErrConflict otherwise.
 	UpdateRepayment(ctx context.Context, r Repayment) error
+	CardExcess(ctx context.Context, tradeNo string) (CardExcess, error)
+	// InsertCardExcess stores a card debit owed back; store.ErrConflict if
+	// its trade number (or out_refund_no) is taken.
+	InsertCardExcess(ctx context.Context, x CardExcess) error
+	// UpdateCardExcess stores x if the stored version is x.Version-1;
+	// store.ErrConflict otherwise.
+	UpdateCardExcess(ctx context.Context, x CardExcess) error
 }
 
 // Collector collects credits by debits the holder authorised in advance
@@ -141,6 +161,14 @@ type Collector interface {
 	// A refusal by the bank (no balance, frozen card, mandate revoked) is a
 	// result with Paid false; an error means the outcome is unknown.
 	Collect(ctx context.Context, r CollectRequest) (*CollectResult, error)
+	// Refund gives back a collected debit (by its OutTradeNo) under the
+	// caller's OutRefundNo: the same number is the same refund, so asking
+	// again after a lost answer does not pay back twice. Accepted is not
+	// done: the answer is usually PROCESSING.
+	Refund(ctx context.Context, r RefundRequest) (*RefundStatus, error)
+	// QueryRefund asks how such a refund stands (ErrRefundNotFound if the
+	// bank never accepted it).
+	QueryRefund(ctx context.Context, outRefundNo string) (*RefundStatus, error)
 }
 
 // MandateRequest is a holder's debit authorisation.

@@ -42,6 +42,9 @@ type CreditStatus struct {
 	OwedFen   money.Fen
 	// AvailableFen is the limit less what is owed; zero while suspended.
 	AvailableFen money.Fen
+	// CardReturns are card debits that repaid nothing (the credit was
+	// repaid another way first) and go back to the card, newest first.
+	CardReturns []CardExcess
 }
 
 // CreditStatusFor returns the person's credit pay status.
@@ -79,6 +82,10 @@ func (s *Service) CreditStatusFor(ctx context.Context, p *identity.Person) (*Cre
 	}
 	if st.Agreement != nil && st.Agreement.Status == AgreementActive {
 		st.AvailableFen = max(st.Agreement.LimitFen-st.OwedFen, 0)
+	}
+	var err error
+	if st.CardReturns, err = s.cp.store.CardExcessesForPerson(ctx, p.ID); err != nil {
+		return nil, fmt.Errorf("payment: card debits owed back: %w", err)
 	}
 	return st, nil
 }

@@ -2,7 +2,6 @@ package payment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/ledger"
-	"github.com/shebao-project/shebao/internal/store"
 )
 
 // collectCredit is the JobCreditCollect handler: on the due day, and on
@@ -103,32 +101,6 @@ func (s *Service) recordRepaid(ctx context.Context, tx CreditTx, c Credit, trade
 	}
 	s.log.InfoContext(ctx, "credit repaid", "order", c.OrderID, "trade", tradeNo)
 	return s.resumeIfClear(ctx, tx, c.PersonID)
-}
-
-// cardExcessKind is the ledger movement of a card debit that repaid
-// nothing, keyed by its trade number under the credit's order.
-func cardExcessKind(tradeNo string) ledger.Kind { return ledger.Kind("card_excess:" + tradeNo) }
-
-// recordCardExcess books a card debit that landed on a credit no longer
-// owed (the person repaid it with WeChat Pay while the bank was debiting):
-// the provider holds the money and it is owed back (Dr clearing / Cr
-// refund payable). The mandated debit has no refund call, so an operator
-// returns it through the card bank; the audit log and the error log say
-// which debit. Recording it twice is a no-op.
-func (s *Service) recordCardExcess(ctx context.Context, tx CreditTx, c Credit, tradeNo string, res *CollectResult) error {
-	ch := s.cp.collector.Channel()
-	p := ledger.Posting{OrderID: c.OrderID, Kind: cardExcessKind(tradeNo), Entries: []ledger.Entry{
-		{Account: ledger.Clearing(ch), Amount: c.AmountFen}, {Account: ledger.RefundPayable, Amount: -c.AmountFen}}}
-	if err := tx.RecordPosting(ctx, p, s.now()); errors.Is(err, store.ErrConflict) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("payment: ledger card excess %s: %w", tradeNo, err)
-	}
-	s.log.ErrorContext(ctx, "card debit for a credit no longer owed: return it through the card bank",
-		"order", c.OrderID, "trade", tradeNo, "transaction", res.TransactionID, "credit", c.Status, "repaid_by", c.RepayChannel)
-	return auditlog.Append(ctx, tx, auditlog.Entry{At: s.now(), Actor: "system", Action: "credit.repay.card_excess", Target: c.OrderID,
-		Detail: fmt.Sprintf("%s yuan debited from the card (%s, transaction %s) after the credit was %s by %s: to return through the card bank",
-			c.AmountFen.Yuan(), tradeNo, res.TransactionID, c.Status, c.RepayChannel)})
 }
 
 // recordFailed counts a refused debit. Within the region's retries the

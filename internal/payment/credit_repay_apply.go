@@ -231,6 +231,8 @@ func (s *Service) repaymentBillRow(ctx context.Context, r BillRow) bool {
 		return ok
 	}
 	switch {
+	case isCardRefundNo(r.OutRefundNo):
+		return s.cardRefundBillRow(ctx, r)
 	case r.OutRefundNo != "":
 		rp, err := s.cp.store.FindRepayment(ctx, RepaymentQuery{OutRefundNo: r.OutRefundNo})
 		return err == nil && rp.RefundFen == r.RefundFen &&

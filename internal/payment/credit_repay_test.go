@@ -29,6 +29,12 @@ func (emptyCard) Mandate(context.Context, payment.MandateRequest) error { return
 func (emptyCard) Collect(context.Context, payment.CollectRequest) (*payment.CollectResult, error) {
 	return &payment.CollectResult{FailCode: "INSUFFICIENT_BALANCE"}, nil
 }
+func (emptyCard) Refund(context.Context, payment.RefundRequest) (*payment.RefundStatus, error) {
+	return nil, payment.ErrProviderNotFound // nothing was ever debited
+}
+func (emptyCard) QueryRefund(context.Context, string) (*payment.RefundStatus, error) {
+	return nil, payment.ErrRefundNotFound
+}
 
 func withCredit(d *payment.Deps) {
 	d.Rules, d.CreditRules, d.Collector = creditRules{}, creditRules{}, emptyCard{}
@@ -36,10 +42,15 @@ func withCredit(d *payment.Deps) {
 }
 
 // overdueHarness is a harness whose person paid both bills by credit and
-// whose card refused the collection: the credit is overdue.
-func overdueHarness(t *testing.T) (*harness, *payment.OrderWithPay) {
+// whose card refused the collection: the credit is overdue. The card bank
+// is emptyCard, or card if given.
+func overdueHarness(t *testing.T, card ...payment.Collector) (*harness, *payment.OrderWithPay) {
 	t.Helper()
-	h := newHarness(t, withCredit)
+	h := newHarness(t, withCredit, func(d *payment.Deps) {
+		if len(card) > 0 {
+			d.Collector = card[0]
+		}
+	})
 	if _, err := h.svc.SignCreditAgreement(h.ctx, h.person); err != nil {
 		t.Fatal(err)
 	}

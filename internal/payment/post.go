@@ -19,7 +19,7 @@ import (
 // runner (the payer's notice jobs, JobNotice*, belong to the notice
 // service).
 func JobKinds() []string {
-	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck, JobCreditCollect, JobRepayQuery, JobRepayRefund}
+	return []string{JobPost, JobExpire, JobQuery, JobRefund, JobHoldExpire, JobReconcile, JobPostingCheck, JobCreditCollect, JobRepayQuery, JobRepayRefund, JobCardExcessRefund}
 }
 
 func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
@@ -44,6 +44,8 @@ func (s *Service) RunJob(ctx context.Context, j jobs.Job) error {
 		return s.repayQuery(ctx, j.Ref)
 	case JobRepayRefund:
 		return s.repayRefund(ctx, j.Ref)
+	case JobCardExcessRefund:
+		return s.cardExcessRefund(ctx, j.Ref)
 	}
 	return fmt.Errorf("payment: unknown job kind %q", j.Kind)
 }

@@ -183,9 +183,12 @@ func (s *Service) HandleRefundNotification(ctx context.Context, channel string, 
 		s.log.WarnContext(ctx, "refund notification refused", "channel", channel, "err", err)
 		return err
 	}
-	if strings.HasPrefix(st.OutRefundNo, repayRefundPrefix) {
+	switch {
+	case strings.HasPrefix(st.OutRefundNo, repayRefundPrefix):
 		err = s.applyRepayRefund(ctx, st.OutRefundNo, st)
-	} else {
+	case isCardRefundNo(st.OutRefundNo) && s.cp.store != nil:
+		err = s.applyCardRefund(ctx, cardRefundTradeNo(st.OutRefundNo), st)
+	default:
 		err = s.applyRefund(ctx, st.OutRefundNo, st)
 	}
 	if errors.Is(err, store.ErrNotFound) {

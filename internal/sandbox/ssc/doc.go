@@ -20,6 +20,8 @@
 // (LoadOrCreateCredentials). One merchant per server. A frozen card
 // (挂失) fails the debit at hand but is not remembered for the holder's
 // later debits; daily limits count per holder_ref and Beijing date and are
-// not given back by refunds, as with real card limits. Refunds always
-// succeed: the ABNORMAL state of the protocol is never produced.
+// not given back by refunds, as with real card limits. Refunds succeed
+// unless the RefundsAbnormal fault is set, when they end ABNORMAL. A
+// mandated debit is refunded like any other debit: in full, under the
+// merchant's out_refund_no, and listed in the statement once it succeeded.
 package ssc

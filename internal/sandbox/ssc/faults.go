@@ -28,6 +28,11 @@ type Faults struct {
 	// WrongPIN, when set, is a PIN the bank rejects as wrong, so a person
 	// testing by hand can provoke WRONG_PIN by typing it.
 	WrongPIN string `json:"wrong_pin"`
+	// RefundsAbnormal, while set, ends each refund that settles ABNORMAL
+	// (the card can no longer be credited) instead of SUCCESS: the money
+	// stays with the merchant and an operator must act, as the protocol
+	// brief says.
+	RefundsAbnormal bool `json:"refunds_abnormal"`
 }
 
 // RouteFault makes the next Count calls to Route fail with Status and Code.

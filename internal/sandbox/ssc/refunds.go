@@ -11,6 +11,7 @@ import (
 const (
 	refundProcessing = "PROCESSING"
 	refundSuccess    = "SUCCESS"
+	refundAbnormal   = "ABNORMAL"
 )
 
 var validRefundNo = regexp.MustCompile(`^[0-9A-Za-z_\-|*@]{6,64}$`)
@@ -54,8 +55,9 @@ func (rf *refund) view() refundView {
 	}
 }
 
-// handleRefundCreate is POST /v1/refunds: a full refund of a paid debit,
-// idempotent by out_refund_no.
+// handleRefundCreate is POST /v1/refunds: a full refund of a paid debit
+// (one the holder confirmed, or a mandated debit), idempotent by
+// out_refund_no.
 func (s *Server) handleRefundCreate(_ *http.Request, body []byte) (any, error) {
 	var req refundRequest
 	if ae := decodeBody(body, &req); ae != nil {
@@ -129,11 +131,16 @@ func (s *Server) handleRefundQuery(r *http.Request, _ []byte) (any, error) {
 
 // settleRefundsLocked completes every refund whose delay has passed: the
 // money is back on the card, the debit reads REFUND, and the agency is told
-// if it gave a notify URL.
+// if it gave a notify URL. Under the RefundsAbnormal fault it ends ABNORMAL
+// instead, final, with no notification (only successes are notified).
 func (s *Server) settleRefundsLocked(now time.Time) {
 	queued := false
 	for _, rf := range s.refunds {
 		if rf.state != refundProcessing || now.Before(rf.settleAt) {
+			continue
+		}
+		if s.faults.RefundsAbnormal {
+			rf.state = refundAbnormal
 			continue
 		}
 		rf.state, rf.successAt = refundSuccess, now

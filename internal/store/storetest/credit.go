@@ -142,4 +142,5 @@ func testCredits(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("repayments", func(t *testing.T) { testRepayments(t, open) })
+	t.Run("card excesses", func(t *testing.T) { testCardExcesses(t, open) })
 }
