@@ -58,6 +58,9 @@ func (r *Runner) Wake() {
 	}
 }
 
+// wakeEvery is the least time between two scheduling steps run by Wake.
+const wakeEvery = 250 * time.Millisecond
+
 // scheduleOnWake runs River's scheduling step when woken, until ctx ends.
 func (r *Runner) scheduleOnWake(ctx context.Context) {
 	for {
@@ -68,6 +71,13 @@ func (r *Runner) scheduleOnWake(ctx context.Context) {
 			now := r.clock.Now().UTC()
 			if _, err := r.driver.GetExecutor().JobSchedule(ctx, &riverdriver.JobScheduleParams{Max: 1000, Now: &now}); err != nil && ctx.Err() == nil {
 				r.log.WarnContext(ctx, "schedule due jobs", "err", err)
+			}
+			// At most a few times a second: under load every commit
+			// wakes, and the step is a query on the one SQLite writer.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wakeEvery):
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql/driver"
-	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -64,17 +63,15 @@ type keptStmt struct {
 }
 
 // kept returns the statement kept for query, preparing it on first use;
-// nil when it is busy, or for text holding several statements (a
-// migration script), which runs as before.
+// nil when it is busy. Text holding several statements (a migration
+// script) is kept too: the driver runs it statement by statement, parsing
+// each time, as it would unprepared.
 func (c *stmtConn) kept(ctx context.Context, query string) (*keptStmt, error) {
 	if s, ok := c.stmts[query]; ok {
 		if s.busy {
 			return nil, nil
 		}
 		return s, nil
-	}
-	if strings.Contains(strings.TrimRight(strings.TrimSpace(query), ";"), ";") {
-		return nil, nil
 	}
 	if len(c.stmts) >= stmtsPerConn {
 		for q, s := range c.stmts { // drop one idle statement
