@@ -28,6 +28,13 @@ type Faults struct {
 	// InsufficientLimitFen, when positive, is the payer's balance: paying
 	// more fails with 余额不足 whatever the cashier button says.
 	InsufficientLimitFen int64 `json:"insufficient_limit_fen"`
+	// RefundStatuses ends the next refunds to settle, one each in order,
+	// in these statuses instead of SUCCESS: "CLOSED" (the refund failed and
+	// the money stays with the merchant, who may refund again under a new
+	// out_refund_no) or "ABNORMAL" (the payer's account refused it; WeChat
+	// expects the merchant to reroute it). Their REFUND.CLOSED and
+	// REFUND.ABNORMAL notifications are sent as WeChat sends them.
+	RefundStatuses []string `json:"refund_statuses"`
 }
 
 // RouteFault makes the next Count calls to Route fail with Status and Code.
@@ -51,6 +58,11 @@ func (f *Faults) normalize() error {
 	}
 	if f.LatencyMS > 60_000 {
 		return fmt.Errorf("latency_ms must be at most 60000")
+	}
+	for i, st := range f.RefundStatuses {
+		if st != refundClosed && st != refundAbnormal {
+			return fmt.Errorf("refund_statuses[%d]: %q is not %s or %s", i, st, refundClosed, refundAbnormal)
+		}
 	}
 	for i := range f.FailNext {
 		rf := &f.FailNext[i]
@@ -79,6 +91,7 @@ func (f *Faults) normalize() error {
 // SetFaults replaces the fault setting, as POST /control/faults does.
 func (s *Server) SetFaults(f Faults) error {
 	f.FailNext = slices.Clone(f.FailNext)
+	f.RefundStatuses = slices.Clone(f.RefundStatuses)
 	if err := f.normalize(); err != nil {
 		return fmt.Errorf("wechatpay sandbox: %w", err)
 	}
@@ -94,6 +107,7 @@ func (s *Server) Faults() Faults {
 	defer s.mu.Unlock()
 	f := s.faults
 	f.FailNext = slices.Clone(f.FailNext)
+	f.RefundStatuses = slices.Clone(f.RefundStatuses)
 	return f
 }
 

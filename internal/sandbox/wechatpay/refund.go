@@ -8,13 +8,22 @@ import (
 )
 
 // Refund statuses (https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
-// The sandbox moves PROCESSING to SUCCESS; CLOSED and ABNORMAL exist in the
-// protocol but are not simulated yet.
+// The sandbox moves PROCESSING to SUCCESS, or to CLOSED or ABNORMAL when
+// the refund_statuses fault says so.
 const (
 	refundProcessing = "PROCESSING"
 	refundSuccess    = "SUCCESS"
 	refundClosed     = "CLOSED"
+	refundAbnormal   = "ABNORMAL"
 )
+
+// refundEvents are the notification event types and summaries of each
+// final refund status.
+var refundEvents = map[string][2]string{
+	refundSuccess:  {"REFUND.SUCCESS", "退款成功"},
+	refundClosed:   {"REFUND.CLOSED", "退款关闭"},
+	refundAbnormal: {"REFUND.ABNORMAL", "退款异常"},
+}
 
 // maxRefunds is WeChat's limit of partial refunds per order.
 const maxRefunds = 50
@@ -174,11 +183,18 @@ func (s *Server) settleRefundsLocked(now time.Time, fromTick bool) bool {
 			kept = append(kept, rf)
 			continue
 		}
-		rf.status, rf.successAt = refundSuccess, now
+		rf.status = refundSuccess
+		if fs := s.faults.RefundStatuses; len(fs) > 0 {
+			rf.status, s.faults.RefundStatuses = fs[0], fs[1:]
+		}
+		if rf.status == refundSuccess {
+			rf.successAt = now
+		}
 		if rf.notifyURL == "" {
 			continue
 		}
-		ev, err := s.newEvent("REFUND.SUCCESS", "退款成功", "refund", rf.notifyURL, rf.order.outTradeNo, rf.outRefundNo, s.refundNoticeOf(rf))
+		kind := refundEvents[rf.status]
+		ev, err := s.newEvent(kind[0], kind[1], "refund", rf.notifyURL, rf.order.outTradeNo, rf.outRefundNo, s.refundNoticeOf(rf))
 		if err != nil {
 			s.log.Error("wechatpay sandbox: cannot build refund notification", "out_refund_no", rf.outRefundNo, "err", err)
 			continue

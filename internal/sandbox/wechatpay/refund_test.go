@@ -136,3 +136,46 @@ func TestRefundValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) { apiError(t, err, http.StatusBadRequest, "PARAM_ERROR") })
 	}
 }
+
+// TestRefundClosedAndAbnormal: the refund_statuses fault ends the next
+// refunds CLOSED, then ABNORMAL, each notified as WeChat does; a closed
+// refund gives its amount back to refund under a new out_refund_no, an
+// abnormal one does not (the money left the merchant's balance).
+func TestRefundClosedAndAbnormal(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t)
+	ctx := context.Background()
+	if err := e.srv.SetFaults(wechatpay.Faults{RefundStatuses: []string{"CLOSED", "ABNORMAL"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.pay("SB-refund-c", 1000, rc.url())
+	rc.next(t) // TRANSACTION.SUCCESS
+	steps := []struct {
+		outRefundNo, event, status string
+	}{
+		{"RF-c1", "REFUND.CLOSED", "CLOSED"},
+		{"RF-c2", "REFUND.ABNORMAL", "ABNORMAL"},
+	}
+	for _, st := range steps {
+		if _, _, err := e.refunds.Create(ctx, refundRequest("SB-refund-c", st.outRefundNo, 1000, 1000, rc.url())); err != nil {
+			t.Fatalf("refund %s: %v", st.outRefundNo, err)
+		}
+		n := rc.next(t)
+		if n.req.EventType != st.event || n.content["refund_status"] != st.status || n.content["success_time"] != nil {
+			t.Fatalf("%s notification: %s %v", st.outRefundNo, n.req.EventType, n.content)
+		}
+		got, _, err := e.refunds.QueryByOutRefundNo(ctx, refunddomestic.QueryByOutRefundNoRequest{OutRefundNo: core.String(st.outRefundNo)})
+		if err != nil || string(*got.Status) != st.status || got.SuccessTime != nil {
+			t.Fatalf("queried %s: %v %v", st.outRefundNo, got, err)
+		}
+	}
+	// The abnormal refund still holds the whole amount.
+	_, _, err := e.refunds.Create(ctx, refundRequest("SB-refund-c", "RF-c3", 1, 1000, ""))
+	apiError(t, err, http.StatusBadRequest, "INVALID_REQUEST")
+	if f := e.srv.Faults(); len(f.RefundStatuses) != 0 {
+		t.Errorf("faults left: %v", f.RefundStatuses)
+	}
+	if err := e.srv.SetFaults(wechatpay.Faults{RefundStatuses: []string{"SUCCESS"}}); err == nil {
+		t.Error("refund_statuses accepted SUCCESS")
+	}
+}
