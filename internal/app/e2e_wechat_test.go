@@ -111,7 +111,13 @@ func TestE2EWeChatMiniProgramSignIn(t *testing.T) {
 // a payment result arrive as WeChat subscription messages (in the sandbox),
 // each using up one consent; the payment is made the mini-program's way.
 func TestE2EWeChatMessages(t *testing.T) {
-	e := startApp(t)
+	// Reminders wait out the night (21:00–08:00 Beijing): the reminder is
+	// sent at 10:00 Beijing today, whatever the hour the test runs at; the
+	// payment then runs on real time (WeChat Pay's SDK signs with it).
+	now := time.Now().In(payment.Beijing())
+	ten := time.Date(now.Year(), now.Month(), now.Day(), 10, 0, 0, 0, payment.Beijing())
+	clock := &shiftClock{offset: ten.Sub(now)}
+	e := startClockedApp(t, clock)
 	code, openID := e.jsCode(t, "")
 	var unbound struct {
 		BindTicket string `json:"bind_ticket"`
@@ -153,12 +159,18 @@ func TestE2EWeChatMessages(t *testing.T) {
 		map[string]any{"results": map[string]string{"not-a-template": "accept"}}), http.StatusBadRequest, "template_unknown", "results")
 
 	// The day's reminder sweep.
-	period := time.Now().In(payment.Beijing()).Format("2006-01")
+	period := ten.Format("2006-01")
 	err := e.run.App.Notices.RunJob(t.Context(), jobs.Job{Kind: notice.JobReminders, Ref: period})
 	if err != nil && !errors.As(err, new(jobs.RetryAt)) {
 		t.Fatalf("reminder sweep: %v", err)
 	}
 	e.waitMessage(t, openID, cfg.Templates["reminder"])
+	// Back to real time, where the morning's session has ended: sign in
+	// again, now the mini-program's way (the WeChat account is bound).
+	clock.reset()
+	code, _ = e.jsCode(t, openID)
+	e.call(t, http.MethodPost, "/api/v1/auth/sessions", "", nil,
+		map[string]string{"method": "wechat_miniprogram", "code": code}).want(t, http.StatusCreated).json(t, &s)
 
 	// Pay the mini-program's way: wx.requestPayment with the order's parameters.
 	// The order is paid in the mini-program: its app id, its openid.
