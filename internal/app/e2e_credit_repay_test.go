@@ -376,6 +376,37 @@ func TestE2ECreditCardExcessRefused(t *testing.T) {
 		status != "failed" || amount != o.AmountFen {
 		t.Fatalf("card excess %s of %d fen (%v), want failed, for an operator", status, amount, err)
 	}
+
+	// The card can be credited again and an operator retries the refund:
+	// the bank is asked about the ABNORMAL one, a new attempt is sent
+	// under the next number at once and pays out (its notification, or
+	// the query a minute on); the books and the bank's statement agree.
+	e.raw(t, http.MethodPost, "/sandbox/ssc/control/faults", nil, map[string]any{"refunds_abnormal": false}).want(t, http.StatusOK)
+	var tradeNo, first string
+	if err := e.sqlDB(t).QueryRowContext(t.Context(), `SELECT trade_no, out_refund_no FROM card_excesses`).Scan(&tradeNo, &first); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.run.App.Payments.RetryCardExcessRefund(t.Context(), tradeNo, "operator li.na", "银行已恢复入账")
+	if err != nil || res.Applied || res.OldOutRefundNo != first || res.OutRefundNo != first+"-2" {
+		t.Fatalf("retry: %v %+v", err, res)
+	}
+	clock.advanceTo(clock.Now().Add(time.Minute))
+	eventually(t, "the retried refund to succeed", func() bool {
+		var no string
+		err := e.sqlDB(t).QueryRowContext(t.Context(), `SELECT refund_status, out_refund_no FROM card_excesses`).Scan(&status, &no)
+		return err == nil && status == "succeeded" && no == res.OutRefundNo
+	})
+	if bal := auditBalances(t, e); bal["refund_payable"] != 0 || bal["clearing:ssc_account"] != 0 {
+		t.Fatalf("balances %v after the retried refund: want nothing owed back", bal)
+	}
+	date := clock.Now().In(payment.Beijing()).Format(time.DateOnly)
+	diffs, err := e.run.App.Payments.Reconcile(t.Context(), "ssc_account", date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("card bank reconciliation difference: %+v", d)
+	}
 }
 
 // cardDebitAfterRepayment makes the credit overdue, then debits the card

@@ -26,6 +26,7 @@ type Payments interface {
 	ReleaseHold(ctx context.Context, orderID, by, reason string) (payment.Order, error)
 	RefundHold(ctx context.Context, orderID, by, reason string) (payment.Order, error)
 	RetryRefund(ctx context.Context, orderID, by, reason string) (payment.RefundRetry, error)
+	RetryCardExcessRefund(ctx context.Context, tradeNo, by, reason string) (payment.CardRefundRetry, error)
 	Events(ctx context.Context, orderID string) ([]payment.Event, error)
 }
 

@@ -2,8 +2,13 @@ package console
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/shebao-project/shebao/internal/apperr"
+	"github.com/shebao-project/shebao/internal/store"
 
 	"github.com/shebao-project/shebao/internal/money"
 	"github.com/shebao-project/shebao/internal/payment"
@@ -17,11 +22,13 @@ type Credits interface {
 	OverdueCredits(ctx context.Context, limit int) ([]payment.Credit, error)
 	RepaymentRefundsOpen(ctx context.Context, limit int) ([]payment.Repayment, error)
 	CardExcessesOpen(ctx context.Context, limit int) ([]payment.CardExcess, error)
+	CardExcess(ctx context.Context, tradeNo string) (payment.CardExcess, error)
 }
 
-// creditsPage is the 信用付逾期 page: the overdue credits, and the WeChat
+// creditsPage is the 信用付逾期 page: the overdue credits, the WeChat
 // Pay repayments whose refund is under way or failed (a failed one is an
-// operator's to return by hand).
+// operator's to return by hand), and the card debits owed back whose
+// refund is under way or failed (a failed one can be retried here).
 type creditsPage struct {
 	Overdue     []overdueCredit
 	Refunds     []repaymentRefund
@@ -97,4 +104,46 @@ func (h *handler) credits(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	h.show(w, r, c, "credits", "信用付逾期", "credits", d)
+}
+
+// retryCardReturn starts a new attempt of a card debit's refund that the
+// bank closed or refused, with the operator's reason; the payment service
+// asks the bank about the failed attempt first and lets one of two
+// operators' retries through. The audit entry names the failed attempt's
+// number and the new one.
+func (h *handler) retryCardReturn(w http.ResponseWriter, r *http.Request, c *call) {
+	tradeNo := r.PathValue("trade_no")
+	reason, err := reasonOf(r)
+	if err != nil {
+		h.pageError(w, r, c, err)
+		return
+	}
+	var x payment.CardExcess
+	if h.Credits == nil {
+		err = store.ErrNotFound
+	} else {
+		x, err = h.Credits.CardExcess(r.Context(), tradeNo)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		err = apperr.New(apperr.NotFound, "card_excess_not_found", "没有该笔社保卡多扣款项。", "There is no such card debit owed back.")
+	}
+	if err != nil {
+		h.pageError(w, r, c, err)
+		return
+	}
+	detail := fmt.Sprintf("%s → %s", x.OutRefundNo, payment.CardRefundAttemptNo(x.TradeNo, x.Attempt+1))
+	var res payment.CardRefundRetry
+	err = h.act(r.Context(), c, "credit.card_refund.retry", x.OrderID+" "+tradeNo, reason, detail, func() error {
+		res, err = h.Payments.RetryCardExcessRefund(r.Context(), tradeNo, "operator "+c.op.Name, reason)
+		return err
+	})
+	if err != nil {
+		h.pageError(w, r, c, err)
+		return
+	}
+	if res.Applied {
+		done(w, r, "/admin/credits", "card_refund_applied")
+		return
+	}
+	done(w, r, "/admin/credits", "card_refund_retried")
 }

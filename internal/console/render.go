@@ -186,7 +186,9 @@ var notices = map[string]string{
 	"settings":       "设置已保存。",
 	"refund_retried": "已重新发起退款：新的退款单号见下表，系统将立即提交支付机构。",
 	"refund_applied": "支付机构确认原退款其实已经成功：已按成功入账，未重新发起。", "operator": "操作员状态已更新。",
-	"policy_published": "政策包已发布，自其生效月份起适用；其他服务器将在30秒内生效。", "policy_rolled_back": "政策包已回滚，原政策恢复适用。",
+	"card_refund_retried": "已重新发起社保卡多扣款项的退款：新的退款单号见下表，系统将立即提交发卡银行。",
+	"card_refund_applied": "发卡银行确认原退款其实已经成功：已按成功入账，未重新发起。",
+	"policy_published":    "政策包已发布，自其生效月份起适用；其他服务器将在30秒内生效。", "policy_rolled_back": "政策包已回滚，原政策恢复适用。",
 }
 
 func statusOf(e *apperr.Error) int {

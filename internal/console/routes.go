@@ -24,6 +24,7 @@ func (h *handler) routes() []route {
 		{"GET /admin/refunds", op.ViewRefunds, h.refunds},
 		{"POST /admin/refunds/{order_id}/retry", op.DecideRefunds, h.retryRefund},
 		{"GET /admin/credits", op.ViewOrders, h.credits},
+		{"POST /admin/credits/card-returns/{trade_no}/retry", op.DecideRefunds, h.retryCardReturn},
 		{"GET /admin/orders", op.ViewOrders, h.orders},
 		{"GET /admin/orders/{id}", op.ViewOrders, h.order},
 		{"POST /admin/orders/{id}/unmask", op.UnmaskPII, h.unmask},

@@ -109,7 +109,7 @@ func (s *Service) repaymentOnRecord(ctx context.Context, r BillRow) (bool, error
 	}
 	if x, ok, err := s.cardExcessRow(ctx, r); ok || err != nil {
 		if r.OutRefundNo != "" {
-			return ok && x.Returned() && x.AmountFen == r.RefundFen, err
+			return ok && x.Returned() && x.OutRefundNo == r.OutRefundNo && x.AmountFen == r.RefundFen, err
 		}
 		return ok && x.AmountFen == r.AmountFen, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,8 @@ type CardExcess struct {
 	Channel       string // the collector's channel, whose clearing account holds the money
 	AmountFen     money.Fen
 	TransactionID string // the bank's serial of the debit
-	OutRefundNo   string
+	OutRefundNo   string // the current attempt's; once succeeded, the one that paid out
+	Attempt       int    // 1, then one more per operator's retry (CardRefundAttemptNo)
 	RefundStatus  string // requested, processing, succeeded, failed
 	RefundID      string
 	RefundedAt    time.Time
@@ -45,7 +47,20 @@ func (x CardExcess) Returned() bool { return x.RefundStatus == refundSucceeded }
 // by the other (orders' refunds: "RF", WeChat Pay repayments': "RW").
 const cardRefundPrefix = "RC"
 
-func cardRefundNo(tradeNo string) string { return cardRefundPrefix + tradeNo[2:] }
+func cardRefundNo(tradeNo string) string { return CardRefundAttemptNo(tradeNo, 1) }
+
+// CardRefundAttemptNo is the out_refund_no of a card excess refund's
+// attempt: the first is "RC" and the debit's number without its "CP", each
+// operator's retry adds "-" and the attempt number. The card bank allows
+// 6 to 64 characters of [0-9A-Za-z_-|*@] (internal/payment/ssc, refunds);
+// a debit's number is 24.
+func CardRefundAttemptNo(tradeNo string, attempt int) string {
+	no := cardRefundPrefix + tradeNo[2:]
+	if attempt > 1 {
+		no += "-" + strconv.Itoa(attempt)
+	}
+	return no
+}
 
 // cardExcessKind is the ledger movement of a card debit that repaid
 // nothing (Dr clearing / Cr refund payable), and cardReturnedKind its
@@ -70,7 +85,7 @@ func (s *Service) recordCardExcess(ctx context.Context, tx CreditTx, c Credit, t
 	now := s.now()
 	ch := s.cp.collector.Channel()
 	x := CardExcess{TradeNo: tradeNo, OrderID: c.OrderID, PersonID: c.PersonID, Channel: ch, AmountFen: c.AmountFen,
-		TransactionID: res.TransactionID, OutRefundNo: cardRefundNo(tradeNo), RefundStatus: refundRequested,
+		TransactionID: res.TransactionID, OutRefundNo: cardRefundNo(tradeNo), Attempt: 1, RefundStatus: refundRequested,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := tx.InsertCardExcess(ctx, x); errors.Is(err, store.ErrConflict) {
 		return nil // recorded by a concurrent attempt with the same number
@@ -126,13 +141,21 @@ func (s *Service) cardExcessRefund(ctx context.Context, tradeNo string) error {
 // applyCardRefund records what the card bank said about the refund of a
 // card excess. Success settles it once: the ledger (Dr refund payable /
 // Cr clearing), the audit log, the order's history and a message to the
-// person. A refusal (CLOSED, ABNORMAL) leaves the money owed back, listed
-// for operators.
+// person; also when it comes after the bank had shown the refund failed
+// (the money went back after all). A refusal (CLOSED, ABNORMAL) leaves
+// the money owed back, listed for operators to retry. What the bank says
+// of another attempt than the current one goes to applyEarlierCardRefund.
 func (s *Service) applyCardRefund(ctx context.Context, tradeNo string, st *RefundStatus) error {
 	return s.cp.store.InCreditTx(ctx, func(tx CreditTx) error {
 		x, err := tx.CardExcess(ctx, tradeNo)
-		if err != nil || x.RefundStatus == refundSucceeded || x.RefundStatus == refundFailed {
+		if err != nil {
 			return err
+		}
+		if st.OutRefundNo != "" && st.OutRefundNo != x.OutRefundNo {
+			return s.applyEarlierCardRefund(ctx, tx, x, st)
+		}
+		if x.RefundStatus == refundSucceeded || (x.RefundStatus == refundFailed && st.Status != RefundSuccess) {
+			return nil
 		}
 		now := s.now()
 		if st.RefundID != "" {
@@ -202,8 +225,17 @@ func (s *Service) recordCardReturned(ctx context.Context, tx CreditTx, x CardExc
 // isCardRefundNo tells a card excess's refund by its number.
 func isCardRefundNo(outRefundNo string) bool { return strings.HasPrefix(outRefundNo, cardRefundPrefix) }
 
-// cardRefundTradeNo is the debit a card excess refund number names.
-func cardRefundTradeNo(outRefundNo string) string { return "CP" + outRefundNo[len(cardRefundPrefix):] }
+// cardRefundTradeNo is the debit a card excess refund number names,
+// whichever attempt it is (CardRefundAttemptNo).
+func cardRefundTradeNo(outRefundNo string) string {
+	no := outRefundNo[len(cardRefundPrefix):]
+	if i := strings.LastIndexByte(no, '-'); i >= 0 {
+		if _, err := strconv.Atoi(no[i+1:]); err == nil {
+			no = no[:i]
+		}
+	}
+	return "CP" + no
+}
 
 // cardExcessRow finds, reading only, the card excess a card bank
 // statement row is about: the debit itself (out_trade_no) or its refund
@@ -225,11 +257,17 @@ func (s *Service) cardExcessRow(ctx context.Context, r BillRow) (CardExcess, boo
 
 // cardRefundBillRow applies a card excess refund the statement shows done
 // and we still have open (a lost notification), as its notification
-// would have been; it tells whether the row is such a refund.
+// would have been; it tells whether the row is such a refund. A second
+// attempt that paid out too is recorded as such but stays a difference,
+// for an operator to recover.
 func (s *Service) cardRefundBillRow(ctx context.Context, r BillRow) bool {
 	x, ok, err := s.cardExcessRow(ctx, r)
 	if !ok || err != nil || r.OutRefundNo == "" || x.AmountFen != r.RefundFen {
 		return false
 	}
-	return s.applyCardRefund(ctx, x.TradeNo, &RefundStatus{OutRefundNo: r.OutRefundNo, Status: RefundSuccess}) == nil
+	if s.applyCardRefund(ctx, x.TradeNo, &RefundStatus{OutRefundNo: r.OutRefundNo, Status: RefundSuccess}) != nil {
+		return false
+	}
+	x, err = s.cp.store.CardExcess(ctx, x.TradeNo)
+	return err == nil && x.Returned() && x.OutRefundNo == r.OutRefundNo
 }

@@ -155,6 +155,7 @@
 //	409 ORDER_NOT_PAID              refund of an unpaid debit
 //	409 REFUND_CONFLICT             same out_refund_no, different request
 //	409 REFUND_EXISTS               the debit was refunded under another number
+//	                                (not after that refund ended ABNORMAL)
 //	409 MANDATE_CONFLICT            same mandate_ref, different request
 //	404 MANDATE_NOT_FOUND           no such mandate for this holder
 //	500 SYSTEM_ERROR, 503 BANK_BUSY retry later with the same request

@@ -115,6 +115,20 @@ func TestMandatedDebitRefund(t *testing.T) {
 	if err != nil || len(rows) != 3 || len(refunds) != 1 || refunds[0] != "RC-mr-1" {
 		t.Errorf("statement: %v %+v, want both debits and the one refund that succeeded", err, rows)
 	}
+
+	// The operator's retry, once the card can be credited again: the
+	// debit whose refund ended ABNORMAL is refunded under a new number,
+	// and then no more.
+	e.setFaults(sscsandbox.Faults{})
+	retry := payment.RefundRequest{OutTradeNo: "CP-mr-2", OutRefundNo: "RC-mr-2-2", AmountFen: 99_720, TotalFen: 99_720}
+	if _, err := col.Refund(ctx, retry); err != nil {
+		t.Fatalf("refund after an ABNORMAL one: %v", err)
+	}
+	e.waitRefund(t, col, "RC-mr-2-2", payment.RefundSuccess)
+	e.waitRefund(t, col, "RC-mr-2", payment.RefundAbnormal)
+	retry.OutRefundNo = "RC-mr-2-3"
+	_, err = col.Refund(ctx, retry)
+	apiError(t, err, http.StatusConflict, "REFUND_EXISTS")
 }
 
 // waitRefund queries a refund until it is in state want.

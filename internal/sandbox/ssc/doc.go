@@ -21,7 +21,9 @@
 // (挂失) fails the debit at hand but is not remembered for the holder's
 // later debits; daily limits count per holder_ref and Beijing date and are
 // not given back by refunds, as with real card limits. Refunds succeed
-// unless the RefundsAbnormal fault is set, when they end ABNORMAL. A
+// unless the RefundsAbnormal fault is set when they settle, when they end
+// ABNORMAL; the fault can be cleared between refunds, and a debit whose
+// refund ended ABNORMAL can be refunded again under a new number. A
 // mandated debit is refunded like any other debit: in full, under the
 // merchant's out_refund_no, and listed in the statement once it succeeded.
 package ssc

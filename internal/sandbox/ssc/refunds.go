@@ -83,7 +83,10 @@ func (s *Server) handleRefundCreate(_ *http.Request, body []byte) (any, error) {
 	switch {
 	case d == nil:
 		return nil, newAPIError(http.StatusNotFound, "ORDER_NOT_FOUND", "订单不存在")
-	case d.refund != nil:
+	case d.refund != nil && d.refund.state != refundAbnormal:
+		// An ABNORMAL refund never reached the card and the money stayed
+		// with the merchant, so the debit may be refunded again under a
+		// new number, as the agency's operators retry it.
 		return nil, newAPIError(http.StatusConflict, "REFUND_EXISTS", "该订单已以另一退款单号退款")
 	case d.state != stateSuccess:
 		return nil, newAPIError(http.StatusConflict, "ORDER_NOT_PAID", "订单未支付成功，不能退款")

@@ -13,14 +13,14 @@ import (
 // Card debits owed back and their refunds (migration 0023).
 
 const cardExcessColumns = `trade_no, order_id, person_id, channel, amount_fen, transaction_id, out_refund_no,
-	refund_status, refund_id, refunded_at, created_at, updated_at, version`
+	refund_status, refund_id, refunded_at, created_at, updated_at, version, attempt`
 
 func scanCardExcess(row interface{ Scan(...any) error }) (payment.CardExcess, error) {
 	var x payment.CardExcess
 	var refunded sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&x.TradeNo, &x.OrderID, &x.PersonID, &x.Channel, &x.AmountFen, &x.TransactionID, &x.OutRefundNo,
-		&x.RefundStatus, &x.RefundID, &refunded, &created, &updated, &x.Version)
+		&x.RefundStatus, &x.RefundID, &refunded, &created, &updated, &x.Version, &x.Attempt)
 	if err != nil {
 		return x, translate(err)
 	}
@@ -71,16 +71,17 @@ func (s creditStore) cardExcesses(ctx context.Context, query string, args ...any
 // NOTHING), as SQLite's goes on.
 func (x Tx) InsertCardExcess(ctx context.Context, c payment.CardExcess) error {
 	return x.insert(ctx, "card excess "+c.TradeNo, `INSERT INTO card_excesses (trade_no, order_id, person_id, channel, amount_fen,
-		transaction_id, out_refund_no, refund_status, refund_id, refunded_at, created_at, updated_at, version)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT DO NOTHING`,
+		transaction_id, out_refund_no, refund_status, refund_id, refunded_at, created_at, updated_at, version, attempt)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT DO NOTHING`,
 		c.TradeNo, c.OrderID, c.PersonID, c.Channel, c.AmountFen, c.TransactionID, c.OutRefundNo, c.RefundStatus, c.RefundID,
-		nullMS(c.RefundedAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version)
+		nullMS(c.RefundedAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version, c.Attempt)
 }
 
 func (x Tx) UpdateCardExcess(ctx context.Context, c payment.CardExcess) error {
 	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE card_excesses SET refund_status = $1, refund_id = $2,
-		refunded_at = $3, updated_at = $4, version = $5 WHERE trade_no = $6 AND version = $7`,
-		c.RefundStatus, c.RefundID, nullMS(c.RefundedAt), ms(c.UpdatedAt), c.Version, c.TradeNo, c.Version-1))
+		refunded_at = $3, updated_at = $4, version = $5, out_refund_no = $6, attempt = $7 WHERE trade_no = $8 AND version = $9`,
+		c.RefundStatus, c.RefundID, nullMS(c.RefundedAt), ms(c.UpdatedAt), c.Version, c.OutRefundNo, c.Attempt,
+		c.TradeNo, c.Version-1))
 	if err != nil {
 		return err
 	}

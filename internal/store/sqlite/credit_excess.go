@@ -13,14 +13,14 @@ import (
 // Card debits owed back and their refunds (migration 0023).
 
 const cardExcessColumns = `trade_no, order_id, person_id, channel, amount_fen, transaction_id, out_refund_no,
-	refund_status, refund_id, refunded_at, created_at, updated_at, version`
+	refund_status, refund_id, refunded_at, created_at, updated_at, version, attempt`
 
 func scanCardExcess(row interface{ Scan(...any) error }) (payment.CardExcess, error) {
 	var x payment.CardExcess
 	var refunded sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&x.TradeNo, &x.OrderID, &x.PersonID, &x.Channel, &x.AmountFen, &x.TransactionID, &x.OutRefundNo,
-		&x.RefundStatus, &x.RefundID, &refunded, &created, &updated, &x.Version)
+		&x.RefundStatus, &x.RefundID, &refunded, &created, &updated, &x.Version, &x.Attempt)
 	if err != nil {
 		return x, translate(err)
 	}
@@ -68,17 +68,18 @@ func (s creditStore) cardExcesses(ctx context.Context, query string, args ...any
 
 func (x Tx) InsertCardExcess(ctx context.Context, c payment.CardExcess) error {
 	_, err := x.db.ExecContext(ctx, `INSERT INTO card_excesses (trade_no, order_id, person_id, channel, amount_fen,
-		transaction_id, out_refund_no, refund_status, refund_id, refunded_at, created_at, updated_at, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		transaction_id, out_refund_no, refund_status, refund_id, refunded_at, created_at, updated_at, version, attempt)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.TradeNo, c.OrderID, c.PersonID, c.Channel, c.AmountFen, c.TransactionID, c.OutRefundNo, c.RefundStatus, c.RefundID,
-		nullMS(c.RefundedAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version)
+		nullMS(c.RefundedAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version, c.Attempt)
 	return translate(err)
 }
 
 func (x Tx) UpdateCardExcess(ctx context.Context, c payment.CardExcess) error {
 	n, err := x.rowsAffected(x.db.ExecContext(ctx, `UPDATE card_excesses SET refund_status = ?, refund_id = ?,
-		refunded_at = ?, updated_at = ?, version = ? WHERE trade_no = ? AND version = ?`,
-		c.RefundStatus, c.RefundID, nullMS(c.RefundedAt), ms(c.UpdatedAt), c.Version, c.TradeNo, c.Version-1))
+		refunded_at = ?, updated_at = ?, version = ?, out_refund_no = ?, attempt = ? WHERE trade_no = ? AND version = ?`,
+		c.RefundStatus, c.RefundID, nullMS(c.RefundedAt), ms(c.UpdatedAt), c.Version, c.OutRefundNo, c.Attempt,
+		c.TradeNo, c.Version-1))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestCardExcessBackfill(t *testing.T) {
 			idempotency_key, request_hash, created_at, updated_at, expires_at, version)
 			VALUES ('O1', 'P1', 'P1', '330100', 'credit_pay', 'credited', 99720, 'x', 'SB2026110317301500000001', 'k', x'00', 1000, 1000, 1000, 1)`,
 		`DROP TABLE card_excesses`,
-		`DELETE FROM schema_migrations WHERE version LIKE '0023%'`,
+		`DELETE FROM schema_migrations WHERE version LIKE '0023%' OR version LIKE '0025%'`, // 0025 alters the table
 		`INSERT INTO credits (order_id, person_id, amount_fen, due_at, status, repay_channel, created_at, updated_at, version)
 			VALUES ('O1', 'P1', 99720, 1000, 'repaid', 'wechatpay_native', 1000, 2000, 2)`,
 		`INSERT INTO ledger_postings (id, order_id, kind, at) VALUES (7, 'O1', 'card_excess:CP2026110317301500000103', 3000)`,
@@ -41,9 +41,9 @@ func TestCardExcessBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := payment.CardExcess{TradeNo: "CP2026110317301500000103", OrderID: "O1", PersonID: "P1", Channel: "ssc_account",
-		AmountFen: 99720, OutRefundNo: "RC2026110317301500000103", RefundStatus: "failed", Version: 1}
+		AmountFen: 99720, OutRefundNo: "RC2026110317301500000103", Attempt: 1, RefundStatus: "failed", Version: 1}
 	if x.TradeNo != want.TradeNo || x.OrderID != want.OrderID || x.PersonID != want.PersonID || x.Channel != want.Channel ||
-		x.AmountFen != want.AmountFen || x.OutRefundNo != want.OutRefundNo || x.RefundStatus != want.RefundStatus ||
+		x.AmountFen != want.AmountFen || x.OutRefundNo != want.OutRefundNo || x.Attempt != want.Attempt || x.RefundStatus != want.RefundStatus ||
 		x.CreatedAt.UnixMilli() != 3000 {
 		t.Fatalf("backfilled %+v, want %+v created at 3000 ms", x, want)
 	}

@@ -10,7 +10,7 @@ import (
 
 func cardExcess(tradeNo, orderID, personID string, at time.Time) payment.CardExcess {
 	return payment.CardExcess{TradeNo: tradeNo, OrderID: orderID, PersonID: personID, Channel: "ssc_account", AmountFen: 99_720,
-		TransactionID: "SSC" + tradeNo, OutRefundNo: "RC" + tradeNo[2:], RefundStatus: "requested", CreatedAt: at, UpdatedAt: at, Version: 1}
+		TransactionID: "SSC" + tradeNo, OutRefundNo: "RC" + tradeNo[2:], Attempt: 1, RefundStatus: "requested", CreatedAt: at, UpdatedAt: at, Version: 1}
 }
 
 func normCardExcess(x payment.CardExcess) payment.CardExcess {
@@ -21,7 +21,7 @@ func normCardExcess(x payment.CardExcess) payment.CardExcess {
 // testCardExcesses: a card debit owed back is stored once per trade
 // number and out_refund_no, found by its trade number and its person,
 // updated only from the version read, and listed for operators until its
-// refund succeeded.
+// refund succeeded; a retry stores its attempt's out_refund_no.
 func testCardExcesses(t *testing.T, open Opener) {
 	ctx := t.Context()
 	e := creditFixture(t, open)
@@ -60,6 +60,21 @@ func testCardExcesses(t *testing.T, open Opener) {
 	same(t, "refunded card excess", got, done, normCardExcess)
 	// The same version again: someone else wrote first.
 	wantErr(t, e.Credits().InCreditTx(ctx, func(tx payment.CreditTx) error { return tx.UpdateCardExcess(ctx, done) }), store.ErrConflict)
+
+	// An operator's retry of a failed refund: the next attempt's number,
+	// from the version read only.
+	failed := second
+	failed.RefundStatus, failed.UpdatedAt, failed.Version = "failed", t0.Add(2*time.Hour), 2
+	inCreditTx(t, e, func(tx payment.CreditTx) error { return tx.UpdateCardExcess(ctx, failed) })
+	retried := failed
+	retried.RefundStatus, retried.OutRefundNo, retried.Attempt = "requested", second.OutRefundNo+"-2", 2
+	retried.UpdatedAt, retried.Version = t0.Add(3*time.Hour), 3
+	inCreditTx(t, e, func(tx payment.CreditTx) error { return tx.UpdateCardExcess(ctx, retried) })
+	wantErr(t, e.Credits().InCreditTx(ctx, func(tx payment.CreditTx) error { return tx.UpdateCardExcess(ctx, retried) }), store.ErrConflict)
+	got, err = e.Credits().CardExcess(ctx, second.TradeNo)
+	must(t, err)
+	same(t, "retried card excess", got, retried, normCardExcess)
+
 	open2, err := e.Credits().CardExcessesOpen(ctx, 10)
 	must(t, err)
 	if len(open2) != 2 || open2[0].TradeNo != other.TradeNo || open2[1].TradeNo != second.TradeNo {
