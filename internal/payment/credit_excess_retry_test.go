@@ -182,3 +182,65 @@ func TestCardExcessRefundRetryConcurrent(t *testing.T) {
 		t.Fatalf("%d retries made, card excess %+v", ok, got)
 	}
 }
+
+// TestCardRefundAttemptNo: each attempt's number names its debit, which
+// is how the bank's word on any attempt finds its card excess.
+func TestCardRefundAttemptNo(t *testing.T) {
+	const trade = "CP20261127212609PK9P658UKY03"
+	for _, tt := range []struct {
+		attempt int
+		want    string
+	}{
+		{1, "RC20261127212609PK9P658UKY03"},
+		{2, "RC20261127212609PK9P658UKY03-2"},
+		{12, "RC20261127212609PK9P658UKY03-12"},
+	} {
+		no := payment.CardRefundAttemptNo(trade, tt.attempt)
+		if no != tt.want || len(no) > 64 || payment.CardRefundTradeNo(no) != trade {
+			t.Errorf("attempt %d: %s (debit %s), want %s", tt.attempt, no, payment.CardRefundTradeNo(no), tt.want)
+		}
+	}
+}
+
+// TestCardExcessRefundEarlierAttemptPaid: after a retry, before its new
+// attempt is sent, the bank reports that the closed attempt paid out
+// after all: the excess is returned by it, booked once, and the new
+// attempt is never sent; were it to pay out too, that is recorded as a
+// double refund and still booked once.
+func TestCardExcessRefundEarlierAttemptPaid(t *testing.T) {
+	card := &raceCard{final: payment.RefundClosed, refunds: map[string]payment.RefundRequest{}}
+	h, x := failedCardExcess(t, card)
+	first := x.OutRefundNo
+	res, err := h.svc.RetryCardExcessRefund(h.ctx, x.TradeNo, "operator ops1", "银行已恢复")
+	if err != nil || res.Attempt != 2 {
+		t.Fatalf("retry: %v %+v", err, res)
+	}
+	if err := payment.ApplyCardRefund(h.svc, h.ctx, x.TradeNo, &payment.RefundStatus{OutRefundNo: first, Status: payment.RefundSuccess}); err != nil {
+		t.Fatal(err)
+	}
+	x = cardExcessOf(t, h)
+	if !x.Returned() || x.OutRefundNo != first || x.Attempt != 2 {
+		t.Fatalf("card excess %+v, want returned by %s", x, first)
+	}
+	wantBooks(t, h, 0)
+	settleCardRefunds(t, h)
+	if len(card.refundNos) != 1 {
+		t.Errorf("refunds asked: %v, want only the first", card.refundNos)
+	}
+	second := &payment.RefundStatus{OutRefundNo: res.OutRefundNo, Status: payment.RefundSuccess}
+	if err := payment.ApplyCardRefund(h.svc, h.ctx, x.TradeNo, second); err != nil {
+		t.Fatal(err)
+	}
+	wantBooks(t, h, 0)
+	evs, err := h.svc.Events(h.ctx, x.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := evs[len(evs)-1]; ev.Reason != "card excess returned twice" || !strings.Contains(ev.Detail, res.OutRefundNo) {
+		t.Errorf("last event %+v, want the double refund", ev)
+	}
+	unknown := &payment.RefundStatus{OutRefundNo: payment.CardRefundAttemptNo(x.TradeNo, 3), Status: payment.RefundSuccess}
+	if err := payment.ApplyCardRefund(h.svc, h.ctx, x.TradeNo, unknown); err == nil {
+		t.Error("a refund number never given is applied")
+	}
+}
