@@ -17,13 +17,14 @@
 //   - UPDATE … WHERE re-checks its condition on the newest row after waiting
 //     for another writer (order versions, SMS and PIN attempts, TOTP steps);
 //   - LockBills locks its bills in id order before counting them;
-//   - ClaimJobs skips, with FOR UPDATE SKIP LOCKED, jobs another server is
-//     claiming;
+//   - jobs are River's: its fetch skips, with FOR UPDATE SKIP LOCKED, jobs
+//     another server is claiming, and its unique index keeps a "once" job
+//     once (river.go);
 //   - NextSequence and ReserveEvidence hold their counter's row until commit;
 //   - rows read to be rewritten without a version (a grant in a consent
 //     attempt, a ticket being answered) are read FOR NO KEY UPDATE;
-//   - read-then-insert checks with no row to lock (EnqueueJobOnce, the risk
-//     rules' PayerActivity, the two audit hash chains) take a
+//   - read-then-insert checks with no row to lock (the risk rules'
+//     PayerActivity, the two audit hash chains) take a
 //     transaction-scoped advisory lock on their key.
 //
 // REPEATABLE READ or SERIALIZABLE would turn each of those ordinary races
