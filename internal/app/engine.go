@@ -66,8 +66,14 @@ func isPostgres(db string) bool {
 // openEngine opens the database the configuration names: PostgreSQL for a
 // postgres:// URL, otherwise SQLite (sqlite:PATH, or DATA/shebao.db).
 func openEngine(ctx context.Context, db, dataDir string) (engine, error) {
+	// A failed Open must come back as a nil engine, not as an engine
+	// holding a nil *DB, which the caller's Close would dereference.
 	if isPostgres(db) {
-		return postgres.Open(ctx, db)
+		d, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
 	}
 	path := filepath.Join(dataDir, "shebao.db")
 	if p, ok := strings.CutPrefix(db, "sqlite:"); ok && p != "" {
@@ -75,5 +81,9 @@ func openEngine(ctx context.Context, db, dataDir string) (engine, error) {
 	} else if db != "" {
 		return nil, fmt.Errorf("--db %q: want postgres://… or sqlite:PATH", db)
 	}
-	return sqlite.Open(ctx, path)
+	d, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
