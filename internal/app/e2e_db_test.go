@@ -44,9 +44,17 @@ func testDB(t *testing.T) string {
 
 // sqlDB opens the test server's database directly (to tamper with it, as
 // an attacker with database access would): SQLite's file or the schema.
-// Queries use $1, $2…, which both drivers accept.
+// Queries use $1, $2…, which both drivers accept. One small pool per env,
+// kept until the test that opened it ends: tests call this inside
+// eventually's 20 ms loop, and a pool per call kept an idle PostgreSQL
+// connection each, hundreds within seconds on a slow machine.
 func (e *env) sqlDB(t *testing.T) *sql.DB {
 	t.Helper()
+	e.directMu.Lock()
+	defer e.directMu.Unlock()
+	if e.direct != nil {
+		return e.direct
+	}
 	driver, dsn := "sqlite", "file:"+e.DataDir+"/shebao.db?_pragma=busy_timeout(10000)"
 	if e.DB != "" {
 		driver, dsn = "pgx", e.DB
@@ -55,6 +63,15 @@ func (e *env) sqlDB(t *testing.T) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(2)
+	e.direct = db
+	t.Cleanup(func() {
+		e.directMu.Lock()
+		defer e.directMu.Unlock()
+		db.Close()
+		if e.direct == db {
+			e.direct = nil
+		}
+	})
 	return db
 }

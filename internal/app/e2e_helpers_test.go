@@ -8,6 +8,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -46,6 +47,9 @@ type env struct {
 	stopOnce sync.Once
 	stopErr  error
 	logs     *testLog
+
+	directMu sync.Mutex
+	direct   *sql.DB // sqlDB's pool, opened on first use
 }
 
 // startApp boots the real program and stops it when the test ends.
