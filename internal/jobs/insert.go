@@ -58,10 +58,18 @@ func (in *Inserter) InsertMany(ctx context.Context, tx Tx, js []Job, once bool) 
 		ps = append(ps, river.InsertManyParams{Args: args{kind: j.Kind, Ref: j.Ref}, InsertOpts: insertOpts(j, now, once)})
 	}
 	var err error
-	if tx != nil {
+	switch {
+	case once && tx != nil:
 		_, err = in.client.InsertManyTx(ctx, tx, ps)
-	} else {
+	case once:
 		_, err = in.client.InsertMany(ctx, ps)
+	case tx != nil:
+		// River's fast path: no unique key to settle, so no returned rows
+		// to read back (on SQLite, no nonce per row). Most jobs, among them
+		// every notification's posting job, are inserted here.
+		_, err = in.client.InsertManyFastTx(ctx, tx, ps)
+	default:
+		_, err = in.client.InsertManyFast(ctx, ps)
 	}
 	if err != nil {
 		return fmt.Errorf("jobs: insert %s %s: %w", js[0].Kind, js[0].Ref, err)
