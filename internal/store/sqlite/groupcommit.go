@@ -138,13 +138,16 @@ func (d *DB) applyGroup(batch []*groupReq) (errs []error, err error) {
 	errs = make([]error, len(batch))
 	err = d.inTx(context.Background(), func(tx *sql.Tx) error {
 		ctx := context.Background()
-		t := &Tx{q{cached{c: d.ws, tx: tx}, d.jobs}}
+		held := &heldJobs{}
+		t := &Tx{q{db: cached{c: d.ws, tx: tx}, jobs: d.jobs, held: held}}
 		for i, r := range batch {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT group_write`); err != nil {
 				return fmt.Errorf("sqlite: group savepoint: %w", err)
 			}
+			mark := len(held.jobs)
 			if errs[i] = r.fn(t); errs[i] != nil {
 				errs[i] = translate(errs[i])
+				held.jobs = held.jobs[:mark] // its jobs are undone with its other writes
 				// If the error ended the transaction itself (SQLite rolls
 				// back on a full disk, an I/O error, an interrupt), this
 				// fails and the whole batch is applied again one by one.
@@ -155,6 +158,12 @@ func (d *DB) applyGroup(batch []*groupReq) (errs []error, err error) {
 			if _, err := tx.ExecContext(ctx, `RELEASE group_write`); err != nil {
 				return fmt.Errorf("sqlite: group release savepoint: %w", err)
 			}
+		}
+		// One River insert for the whole group (most notifications enqueue
+		// one posting job each). Should it fail, the transaction does, and
+		// each write is applied again on its own, its jobs with it.
+		if err := d.jobs.InsertMany(ctx, tx, held.jobs, false); err != nil {
+			return fmt.Errorf("sqlite: group jobs: %w", err)
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -64,6 +65,25 @@ func start(t *testing.T, d *DB, i int, fn func(*Tx) error, out chan<- outcome) {
 	waitQueued(t, d, i+1)
 }
 
+// writeWithJob is a group write as a payment notification's: a row and a
+// plain job, which the group inserts with the others' before it commits.
+func writeWithJob(ctx context.Context, tx *Tx, id string) error {
+	if err := tx.InsertNotification(ctx, "wechatpay", id, "TRANSACTION.SUCCESS", "SB"+id, groupAt); err != nil {
+		return err
+	}
+	return tx.EnqueueJob(ctx, jobs.Job{Kind: "test.group", Ref: id, RunAt: groupAt})
+}
+
+// jobsFor counts the jobs enqueued for id.
+func jobsFor(t *testing.T, d *DB, id string) int {
+	t.Helper()
+	var n int
+	if err := d.r.QueryRowContext(t.Context(), `SELECT count(*) FROM river_job WHERE kind = 'test.group' AND json_extract(args, '$.ref') = ?`, id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func seen(t *testing.T, d *DB, id string) bool {
 	t.Helper()
 	ok, err := d.NotificationSeen(t.Context(), "wechatpay", id)
@@ -88,7 +108,7 @@ func TestGroupCommitOwnErrors(t *testing.T) {
 			id = fmt.Sprintf("n%02d", i-1) // a copy of the previous one
 		}
 		start(t, d, i, func(tx *Tx) error {
-			if err := tx.InsertNotification(t.Context(), "wechatpay", id, "TRANSACTION.SUCCESS", "SB"+id, groupAt); err != nil {
+			if err := writeWithJob(t.Context(), tx, id); err != nil {
 				return err
 			}
 			if i%7 == 3 {
@@ -106,16 +126,16 @@ func TestGroupCommitOwnErrors(t *testing.T) {
 		id := fmt.Sprintf("n%02d", o.i)
 		switch {
 		case o.i%7 == 3:
-			if !errors.Is(o.err, errRefused) || seen(t, d, id) {
-				t.Errorf("caller %d: err %v, committed %v; want its own error and nothing committed", o.i, o.err, seen(t, d, id))
+			if !errors.Is(o.err, errRefused) || seen(t, d, id) || jobsFor(t, d, id) != 0 {
+				t.Errorf("caller %d: err %v, committed %v, %d jobs; want its own error and nothing committed", o.i, o.err, seen(t, d, id), jobsFor(t, d, id))
 			}
 		case o.i%10 == 9:
 			if !errors.Is(o.err, store.ErrConflict) {
 				t.Errorf("duplicate caller %d: err %v; want a conflict", o.i, o.err)
 			}
 		default:
-			if o.err != nil || !seen(t, d, id) {
-				t.Errorf("caller %d: err %v, committed %v; want committed", o.i, o.err, seen(t, d, id))
+			if o.err != nil || !seen(t, d, id) || jobsFor(t, d, id) != 1 {
+				t.Errorf("caller %d: err %v, committed %v, %d jobs; want committed with one job", o.i, o.err, seen(t, d, id), jobsFor(t, d, id))
 			}
 		}
 	}
@@ -132,7 +152,7 @@ func TestGroupCommitBrokenTransaction(t *testing.T) {
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("b%d", i)
 		start(t, d, i, func(tx *Tx) error {
-			if err := tx.InsertNotification(t.Context(), "wechatpay", id, "TRANSACTION.SUCCESS", "SB"+id, groupAt); err != nil {
+			if err := writeWithJob(t.Context(), tx, id); err != nil {
 				return err
 			}
 			if i == culprit {
@@ -151,11 +171,11 @@ func TestGroupCommitBrokenTransaction(t *testing.T) {
 		o := <-out
 		id := fmt.Sprintf("b%d", o.i)
 		if o.i == culprit {
-			if o.err == nil || seen(t, d, id) {
-				t.Errorf("culprit: err %v, committed %v; want an error and nothing committed", o.err, seen(t, d, id))
+			if o.err == nil || seen(t, d, id) || jobsFor(t, d, id) != 0 {
+				t.Errorf("culprit: err %v, committed %v, %d jobs; want an error and nothing committed", o.err, seen(t, d, id), jobsFor(t, d, id))
 			}
-		} else if o.err != nil || !seen(t, d, id) {
-			t.Errorf("caller %d: err %v, committed %v; want committed", o.i, o.err, seen(t, d, id))
+		} else if o.err != nil || !seen(t, d, id) || jobsFor(t, d, id) != 1 {
+			t.Errorf("caller %d: err %v, committed %v, %d jobs; want committed with one job", o.i, o.err, seen(t, d, id), jobsFor(t, d, id))
 		}
 	}
 }

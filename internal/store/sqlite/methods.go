@@ -16,8 +16,8 @@ import (
 // The DB's methods route reads to the read pool and single-statement writes
 // to the writer; multi-statement writes go through a transaction.
 
-func (d *DB) reader() q { return q{cached{c: d.rs}, d.jobs} }
-func (d *DB) writer() q { return q{cached{c: d.ws}, d.jobs} }
+func (d *DB) reader() q { return q{db: cached{c: d.rs}, jobs: d.jobs} }
+func (d *DB) writer() q { return q{db: cached{c: d.ws}, jobs: d.jobs} }
 
 // Identity.
 
@@ -123,7 +123,7 @@ func (d *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 
 // InTx runs fn in one write transaction.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{cached{c: d.ws, tx: tx}, d.jobs}}) })
+	err := d.inTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{q{db: cached{c: d.ws, tx: tx}, jobs: d.jobs}}) })
 	d.ws.preparePending(ctx)
 	return err
 }

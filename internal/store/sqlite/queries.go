@@ -21,6 +21,10 @@ type querier interface {
 type q struct {
 	db   querier
 	jobs *jobs.Inserter // enqueues in db's transaction
+	// held, in a group commit, collects the plain jobs of its writes, so
+	// that the group inserts them with one statement before it commits
+	// rather than one River insert per write; nil elsewhere.
+	held *heldJobs
 }
 
 // Tx is a write transaction. It implements the Tx interfaces of the domain

@@ -96,8 +96,17 @@ func (x q) sqlTx() *sql.Tx {
 }
 
 func (x q) EnqueueJob(ctx context.Context, j jobs.Job) error {
+	if x.held != nil {
+		x.held.jobs = append(x.held.jobs, j) // inserted by applyGroup, in this transaction
+		return nil
+	}
 	return x.jobs.Insert(ctx, x.sqlTx(), j, false)
 }
+
+// heldJobs are the plain jobs of a group commit's writes, inserted together
+// at the end of its transaction. Unique jobs are not held: whether one was
+// inserted depends on what the table holds when it is.
+type heldJobs struct{ jobs []jobs.Job }
 
 // EnqueueJobOnce inserts a job unless one of the same kind and ref exists
 // (done or not), for jobs that must be scheduled exactly once per key:
