@@ -251,7 +251,9 @@ func describe(bills []billing.Bill) string {
 // the job that closes it if nobody pays, in one transaction: after a crash,
 // the expiry job still releases the bills.
 func (s *Service) insertOrder(ctx context.Context, o Order) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
+	// Shared commit on SQLite (groupcommit.go): every payment starts here.
+	// fn keeps nothing outside the transaction, so it may run again.
+	return s.inSharedTx(ctx, func(tx Tx) error {
 		if err := tx.InsertOrder(ctx, o); err != nil {
 			return err
 		}
@@ -310,7 +312,8 @@ func (s *Service) prepay(ctx context.Context, provider Provider, req PrepayReque
 	}
 	var out Order
 	superseded := false
-	err = s.change(ctx, o.ID, func(tx Tx, cur *Order) error {
+	err = s.changeShared(ctx, o.ID, func(tx Tx, cur *Order) error {
+		out, superseded = Order{}, false // fn may run again (changeShared)
 		if cur.State != Created {
 			out, superseded = *cur, true
 			return nil

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shebao-project/shebao/internal/jobs"
 
 	"github.com/shebao-project/shebao/internal/apperr"
 	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/store"
 )
 
@@ -15,13 +15,27 @@ import (
 // mutates the order through transition; the version check in UpdateOrder
 // makes a concurrent change fail the transaction instead of overwriting it.
 func (s *Service) change(ctx context.Context, id string, fn func(tx Tx, cur *Order) error) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
+	return s.store.InTx(ctx, onOrder(ctx, id, fn))
+}
+
+// changeShared is change for the steps every payment takes (its prepay
+// recorded, its posting credited): on SQLite their commits are shared with
+// concurrent writes (groupcommit.go), as a notification's are. fn may then
+// run more than once, each time on a freshly loaded order, so it must set,
+// not accumulate, anything it keeps outside the transaction.
+func (s *Service) changeShared(ctx context.Context, id string, fn func(tx Tx, cur *Order) error) error {
+	return s.inSharedTx(ctx, onOrder(ctx, id, fn))
+}
+
+// onOrder loads the order inside tx and hands it to fn.
+func onOrder(ctx context.Context, id string, fn func(tx Tx, cur *Order) error) func(Tx) error {
+	return func(tx Tx) error {
 		cur, err := tx.OrderByID(ctx, id)
 		if err != nil {
 			return fmt.Errorf("payment: load order %s: %w", id, err)
 		}
 		return fn(tx, &cur)
-	})
+	}
 }
 
 // transition moves the order, stores it and its event.
@@ -44,7 +58,7 @@ func (s *Service) transition(ctx context.Context, tx Tx, o *Order, to State, rea
 	if ok && s.notify {
 		// In the same transaction as the change, so the message to the
 		// payer is neither lost in a crash nor sent for a change undone.
-		if err := tx.EnqueueJobOnce(ctx, jobs.Job{Kind: kind, Ref: o.ID, RunAt: s.now()}); err != nil {
+		if err := s.enqueueNotice(ctx, tx, to, jobs.Job{Kind: kind, Ref: o.ID, RunAt: s.now()}); err != nil {
 			return fmt.Errorf("payment: enqueue %s for %s: %w", kind, o.ID, err)
 		}
 	}
@@ -65,6 +79,20 @@ const (
 const reasonExpired = "expired unpaid"
 
 var noticeJobs = map[State]string{Credited: JobNoticePaid, Held: JobNoticeHold, Refunded: JobNoticeRefund}
+
+// enqueueNotice enqueues the job telling the payer their order entered to.
+// Most states are entered at most once (the transitions have no cycle
+// through them, and each transition is checked against the stored order in
+// this transaction), so their message needs no uniqueness check: on SQLite
+// that check cost a read of River's table on every payment, and kept the
+// job out of its group commit's one insert. An order can be held again
+// after a release; a second hold keeps to the first message.
+func (s *Service) enqueueNotice(ctx context.Context, tx Tx, to State, j jobs.Job) error {
+	if !to.Reentrant() {
+		return tx.EnqueueJob(ctx, j)
+	}
+	return tx.EnqueueJobOnce(ctx, j)
+}
 
 // supersede closes the person's own unpaid orders that hold any of bills, so
 // that someone who abandoned a payment can pay the same bills again at once.

@@ -60,6 +60,26 @@ func (s State) Terminal() bool {
 	return s == Credited || s == Failed || s == Refunded
 }
 
+// Reentrant reports whether an order can enter s more than once: whether
+// s lies on a cycle of the transitions (Held does: released to Posting, it
+// can be held again).
+func (s State) Reentrant() bool {
+	seen := map[State]bool{}
+	next := slices.Clone(transitions[s])
+	for len(next) > 0 {
+		t := next[len(next)-1]
+		next = next[:len(next)-1]
+		if t == s {
+			return true
+		}
+		if !seen[t] {
+			seen[t] = true
+			next = append(next, transitions[t]...)
+		}
+	}
+	return false
+}
+
 // Unpaid reports whether no money has arrived for an order in state s.
 func (s State) Unpaid() bool {
 	return s == Created || s == AwaitingPayment || s == Closed || s == Failed

@@ -67,3 +67,21 @@ func TestNoPathFromPaidToUnpaid(t *testing.T) {
 		}
 	}
 }
+
+func TestReentrant(t *testing.T) {
+	// Held → Posting → Held is the only cycle: an order released by an
+	// operator can be held again. Every state that sends the payer a
+	// message without a uniqueness check must not be on one.
+	for _, tt := range []struct {
+		s    State
+		want bool
+	}{
+		{Created, false}, {AwaitingPayment, false}, {Closed, false}, {Failed, false},
+		{Paid, false}, {Posting, true}, {Held, true}, {Credited, false},
+		{Refunding, false}, {Refunded, false},
+	} {
+		if got := tt.s.Reentrant(); got != tt.want {
+			t.Errorf("%s.Reentrant() = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

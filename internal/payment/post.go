@@ -195,7 +195,7 @@ func (s *Service) credit(ctx context.Context, id, ref string) error {
 	if err != nil {
 		return err
 	}
-	return s.change(ctx, id, func(tx Tx, cur *Order) error {
+	return s.changeShared(ctx, id, func(tx Tx, cur *Order) error {
 		if cur.State != Posting {
 			return nil
 		}
