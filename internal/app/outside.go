@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,7 +52,7 @@ func newOutside(cfg sandboxConfig, publicURL string, o Options, log *slog.Logger
 		}
 		x.local, x.sandboxURL, x.dir, x.sms = sb, publicURL, sb.dir, sb.sms
 	} else {
-		x.sms = &sms.Client{URL: cfg.url + smsPath, HTTP: &http.Client{Timeout: 5 * time.Second}}
+		x.sms = &sms.Client{URL: cfg.url + smsPath, HTTP: outboundClient(5 * time.Second)}
 	}
 	x.faceURL, x.coreURL, x.bankURL = x.sandboxURL+facePrefix, x.sandboxURL+corePrefix, x.sandboxURL+sscPrefix
 	x.unionPayURL = x.sandboxURL + unionPayPrefix
@@ -101,7 +100,7 @@ func newProductionOutside(dir string) (*outside, error) {
 		}
 	}
 	x := &outside{dir: dir, faceURL: g.FaceURL, coreURL: g.CoreURL, bankURL: g.CardBankURL, unionPayURL: g.UnionPayURL,
-		sms: &sms.Client{URL: g.SMSURL, HTTP: &http.Client{Timeout: 5 * time.Second}}}
+		sms: &sms.Client{URL: g.SMSURL, HTTP: outboundClient(5 * time.Second)}}
 	if x.oa, err = wxplatform.ReadApp(dir); err != nil {
 		return nil, fmt.Errorf("app: --outside: official account: %w", err)
 	}
@@ -127,7 +126,8 @@ func (x *outside) provider(ctx context.Context, publicURL string) (*wechatpay.Pr
 		cashier = x.sandboxURL + wechatPrefix + "/cashier/"
 	}
 	return wechatpay.New(ctx, wechatpay.Config{
-		MchID: mc.MchID, AppID: x.oa.AppID, MiniProgramAppID: x.mp.AppID, MerchantSerial: mc.MerchantSerial, MerchantKey: keys.MerchantKey,
+		HTTPClient: outboundClient(10 * time.Second),
+		MchID:      mc.MchID, AppID: x.oa.AppID, MiniProgramAppID: x.mp.AppID, MerchantSerial: mc.MerchantSerial, MerchantKey: keys.MerchantKey,
 		PublicKeyID: mc.WechatPayPublicKeyID, PublicKey: keys.WechatPayPublicKey, APIv3Key: mc.APIv3Key,
 		BaseURL: mc.BaseURL, NotifyURL: publicURL + "/api/v1/payments/wechatpay/notify",
 		RefundNotifyURL: publicURL + "/api/v1/payments/wechatpay/refund-notify",
@@ -176,7 +176,7 @@ func (x *outside) bankProvider(channel, dir, baseURL, publicURL string, random i
 }
 
 func (x *outside) faceClient() *liveness.Client {
-	return &liveness.Client{BaseURL: x.faceURL, HTTP: &http.Client{Timeout: 10 * time.Second}}
+	return &liveness.Client{BaseURL: x.faceURL, HTTP: outboundClient(10 * time.Second)}
 }
 
 // faceOrigin makes the liveness service's relative page paths absolute.
@@ -189,7 +189,7 @@ func (x *outside) faceOrigin() string {
 }
 
 func (x *outside) coreClient() *coresys.Client {
-	return &coresys.Client{BaseURL: x.coreURL, HTTP: &http.Client{Timeout: 10 * time.Second}}
+	return &coresys.Client{BaseURL: x.coreURL, HTTP: outboundClient(10 * time.Second)}
 }
 
 // jsBridgeURL is the sandbox's WeixinJSBridge stand-in, served on the

@@ -55,7 +55,7 @@ func newSandbox(dataDir, baseURL string, o Options, log *slog.Logger) (*sandbox,
 	}
 	wx, err := wxsandbox.NewServer(wxsandbox.Config{
 		Credentials: creds, MountPrefix: wechatPrefix, Now: o.Now, Logger: log.With("component", "sandbox.wechatpay"),
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, NotifySchedule: o.NotifySchedule,
+		HTTPClient: outboundClient(5 * time.Second), NotifySchedule: o.NotifySchedule,
 		AllowHTTPNotify: true, Random: o.Random, BoundAppIDs: []string{miniProgramAppID(creds.AppID)},
 	})
 	if err != nil {
@@ -90,7 +90,7 @@ func newBankSandbox(dir, prefix string, brand sscsandbox.Brand, o Options, log *
 	}
 	bank, err := sscsandbox.NewServer(sscsandbox.Config{
 		Credentials: creds, MountPrefix: prefix, Now: o.Now, Logger: log.With("component", "sandbox."+path.Base(prefix)),
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, NotifySchedule: o.NotifySchedule,
+		HTTPClient: outboundClient(5 * time.Second), NotifySchedule: o.NotifySchedule,
 		AllowHTTPNotify: true, Random: o.Random, Brand: brand,
 	})
 	if err != nil {

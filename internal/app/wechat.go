@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -85,7 +84,7 @@ type wechatApp struct {
 func (x *outside) wechatApp(now func() time.Time) *wechatApp {
 	client := func(c *wxplatform.AppConfig) *wechat.Client {
 		return wechat.New(wechat.Config{AppID: c.AppID, AppSecret: c.AppSecret, APIBaseURL: c.APIBaseURL,
-			OAuthBaseURL: c.OAuthBaseURL, HTTP: &http.Client{Timeout: 10 * time.Second}, Now: now})
+			OAuthBaseURL: c.OAuthBaseURL, HTTP: outboundClient(10 * time.Second), Now: now})
 	}
 	return &wechatApp{oa: client(x.oa), mp: client(x.mp), oaAppID: x.oa.AppID, mpAppID: x.mp.AppID, templates: x.mp.Templates}
 }
