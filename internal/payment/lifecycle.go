@@ -86,9 +86,11 @@ var noticeJobs = map[State]string{Credited: JobNoticePaid, Held: JobNoticeHold, 
 // this transaction), so their message needs no uniqueness check: on SQLite
 // that check cost a read of River's table on every payment, and kept the
 // job out of its group commit's one insert. An order can be held again
-// after a release; a second hold keeps to the first message.
+// after a release; a second hold keeps to the first message. The refund
+// message keeps its check too: a card debit returned (recordCardReturned)
+// sends it as well, once per order.
 func (s *Service) enqueueNotice(ctx context.Context, tx Tx, to State, j jobs.Job) error {
-	if !to.Reentrant() {
+	if !to.Reentrant() && j.Kind != JobNoticeRefund {
 		return tx.EnqueueJob(ctx, j)
 	}
 	return tx.EnqueueJobOnce(ctx, j)

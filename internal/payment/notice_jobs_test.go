@@ -22,6 +22,12 @@ func TestNoticeJobs(t *testing.T) {
 	h.pay(t, paid.Pay.PrepayID)
 	h.settle(t, paid.Order.OutTradeNo, 1)
 	h.waitFor(t, "credited", func() bool { h.drain(t); return h.order(t, paid.Order.ID).State == payment.Credited })
+	// The paid result is enqueued without a uniqueness check (an order is
+	// credited once): posting the credited order again must not repeat it.
+	if err := h.svc.RunJob(h.ctx, jobs.Job{Kind: payment.JobPost, Ref: paid.Order.ID}); err != nil {
+		t.Fatal(err)
+	}
+	h.drain(t)
 
 	left := h.mustCreate(t, "left", h.medical)
 	h.clock.Advance(31 * time.Minute)
