@@ -63,21 +63,22 @@ func (s State) Terminal() bool {
 // Reentrant reports whether an order can enter s more than once: whether
 // s lies on a cycle of the transitions (Held does: released to Posting, it
 // can be held again).
-func (s State) Reentrant() bool {
+func (s State) Reentrant() bool { return reachable(s)[s] }
+
+// reachable is every state an order in s can come to by one or more
+// transitions.
+func reachable(s State) map[State]bool {
 	seen := map[State]bool{}
 	next := slices.Clone(transitions[s])
 	for len(next) > 0 {
 		t := next[len(next)-1]
 		next = next[:len(next)-1]
-		if t == s {
-			return true
-		}
 		if !seen[t] {
 			seen[t] = true
 			next = append(next, transitions[t]...)
 		}
 	}
-	return false
+	return seen
 }
 
 // Unpaid reports whether no money has arrived for an order in state s.

@@ -48,20 +48,8 @@ func TestTransitionRecordsEvent(t *testing.T) {
 }
 
 func TestNoPathFromPaidToUnpaid(t *testing.T) {
-	// Walk every reachable state from Paid: none may be an unpaid state.
-	seen := map[State]bool{}
-	var walk func(State)
-	walk = func(s State) {
-		if seen[s] {
-			return
-		}
-		seen[s] = true
-		for _, n := range transitions[s] {
-			walk(n)
-		}
-	}
-	walk(Paid)
-	for s := range seen {
+	// Every state reachable from Paid: none may be an unpaid state.
+	for s := range reachable(Paid) {
 		if s.Unpaid() {
 			t.Errorf("unpaid state %s reachable from paid", s)
 		}
