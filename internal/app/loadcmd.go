@@ -103,6 +103,9 @@ func printSummary(w io.Writer, s *loadtest.Summary) {
 			s.CPUMSPerOrder, s.SignatureCPUMSPerOrder, s.CPURatio)
 	}
 	fmt.Fprintf(w, "p99 per API call: %.1f ms; errors: %d %v\n", s.P99MS, s.Errors, s.ErrorsByStep)
+	if s.RegisteredDuringRun > 0 {
+		fmt.Fprintf(w, "note: the run outlasted its pool; %d people were registered during it, and that work is in the figures above\n", s.RegisteredDuringRun)
+	}
 	if s.PeakMemoryBytes > 0 {
 		fmt.Fprintf(w, "peak memory (server and generator, in-process): %.1f MB\n", float64(s.PeakMemoryBytes)/(1<<20))
 	}

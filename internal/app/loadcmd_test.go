@@ -21,11 +21,12 @@ func TestLoadtestInProcess(t *testing.T) {
 		SigLimit        float64 `json:"signature_limit_orders_per_second"`
 		P99             float64 `json:"p99_ms"`
 		Errors          int     `json:"errors"`
+		Late            *int    `json:"registered_during_run"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &s); err != nil || code != 0 {
 		t.Fatalf("exit %d, output %s (%v)", code, out.String(), err)
 	}
-	if s.Orders != 12 || s.Errors != 0 || s.OrdersPerSecond <= 0 || s.SigLimit <= 0 || s.P99 <= 0 {
+	if s.Orders != 12 || s.Errors != 0 || s.OrdersPerSecond <= 0 || s.SigLimit <= 0 || s.P99 <= 0 || s.Late == nil || *s.Late != 0 {
 		t.Fatalf("summary %+v", s)
 	}
 }
