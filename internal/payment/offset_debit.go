@@ -102,15 +102,12 @@ func (s *Service) failOffset(ctx context.Context, id, reason string) error {
 }
 
 func (s *Service) accountDebit(ctx context.Context, o Order) (AccountDebit, error) {
-	holder, err := s.persons.Person(ctx, o.PayerID)
+	pf, err := s.readPaidFacts(ctx, o) // the payer holds the account
 	if err != nil {
 		return AccountDebit{}, err
 	}
-	p, err := s.corePosting(ctx, o) // the beneficiary and the bills, as the posting will name them
-	if err != nil {
-		return AccountDebit{}, err
-	}
-	return AccountDebit{DebitID: o.ID, Region: o.Region, HolderIDNumber: holder.IDNumber, HolderName: holder.Name,
+	p := corePostingOf(o, pf) // the beneficiary and the bills, as the posting will name them
+	return AccountDebit{DebitID: o.ID, Region: o.Region, HolderIDNumber: pf.payer.IDNumber, HolderName: pf.payer.Name,
 		BeneficiaryIDNumber: p.IDNumber, BeneficiaryName: p.Name, AmountFen: o.AmountFen, Lines: p.Lines}, nil
 }
 

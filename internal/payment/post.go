@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shebao-project/shebao/internal/billing"
+	"github.com/shebao-project/shebao/internal/identity"
 	"github.com/shebao-project/shebao/internal/jobs"
 	"github.com/shebao-project/shebao/internal/ledger"
 	"github.com/shebao-project/shebao/internal/store"
@@ -74,18 +75,20 @@ func (s *Service) post(ctx context.Context, id string) error {
 	default:
 		return nil // credited already, or held for an operator
 	}
-	posting, err := s.corePosting(ctx, o)
+	// Read once for both the posting and the vouchers: what they use of a
+	// paid order (its people, bills, amounts, transaction) no longer changes.
+	pf, err := s.readPaidFacts(ctx, o)
 	if err != nil {
 		return err
 	}
-	ref, err := s.core.Post(ctx, posting)
+	ref, err := s.core.Post(ctx, corePostingOf(o, pf))
 	if err != nil {
 		if s.now().Sub(o.PaidAt) >= postingDeadline {
 			return s.giveUpPosting(ctx, id, err)
 		}
 		return fmt.Errorf("payment: core posting of %s: %w", id, err)
 	}
-	return s.credit(ctx, id, ref)
+	return s.creditWith(ctx, o, pf, ref)
 }
 
 // giveUpPosting ends 72 hours of failed posting (seed §4: then the money
@@ -156,23 +159,40 @@ func (s *Service) postingCheck(ctx context.Context, id string) error {
 	return jobs.RetryAt{At: s.now().Add(postingCheckEvery)}
 }
 
-func (s *Service) corePosting(ctx context.Context, o Order) (CorePosting, error) {
-	person, err := s.persons.Person(ctx, o.PersonID)
+// paidFacts is what posting a paid order and issuing its vouchers read
+// besides the order: the insured person, the payer and the bills.
+type paidFacts struct {
+	insured, payer *identity.Person
+	bills          []billing.Bill
+}
+
+func (s *Service) readPaidFacts(ctx context.Context, o Order) (paidFacts, error) {
+	insured, err := s.persons.Person(ctx, o.PersonID)
 	if err != nil {
-		return CorePosting{}, err
+		return paidFacts{}, err
+	}
+	payer := insured
+	if o.PayerID != o.PersonID {
+		if payer, err = s.persons.Person(ctx, o.PayerID); err != nil {
+			return paidFacts{}, err
+		}
 	}
 	bills, err := s.orderBills(ctx, o)
 	if err != nil {
-		return CorePosting{}, err
+		return paidFacts{}, err
 	}
+	return paidFacts{insured: insured, payer: payer, bills: bills}, nil
+}
+
+func corePostingOf(o Order, pf paidFacts) CorePosting {
 	p := CorePosting{
-		PostingID: o.ID, Region: o.Region, IDNumber: person.IDNumber, Name: person.Name,
+		PostingID: o.ID, Region: o.Region, IDNumber: pf.insured.IDNumber, Name: pf.insured.Name,
 		TransactionID: o.TransactionID, PaidAt: o.PaidAt, TotalFen: o.AmountFen,
 	}
-	for _, b := range bills {
+	for _, b := range pf.bills {
 		p.Lines = append(p.Lines, PostingLine{Insurance: b.Insurance, Period: b.Period, BaseFen: b.BaseFen, AmountFen: b.AmountFen})
 	}
-	return p, nil
+	return p
 }
 
 func (s *Service) orderBills(ctx context.Context, o Order) ([]billing.Bill, error) {
@@ -186,16 +206,26 @@ func (s *Service) orderBills(ctx context.Context, o Order) ([]billing.Bill, erro
 	return bills, nil
 }
 
+// credit credits an order the core system accepted as ref and issues its
+// vouchers.
 func (s *Service) credit(ctx context.Context, id, ref string) error {
 	o, err := s.store.OrderByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	issued, err := s.buildVouchers(ctx, o, ref)
+	pf, err := s.readPaidFacts(ctx, o)
 	if err != nil {
 		return err
 	}
-	return s.changeShared(ctx, id, func(tx Tx, cur *Order) error {
+	return s.creditWith(ctx, o, pf, ref)
+}
+
+// creditWith is credit given the order, as read at any time since it was
+// paid, and its facts: the transaction acts only if the stored order is
+// still posting.
+func (s *Service) creditWith(ctx context.Context, o Order, pf paidFacts, ref string) error {
+	issued := s.buildVouchers(o, pf, ref)
+	return s.changeShared(ctx, o.ID, func(tx Tx, cur *Order) error {
 		if cur.State != Posting {
 			return nil
 		}

@@ -20,21 +20,8 @@ type issue struct {
 
 // buildVouchers gathers the facts of a credited order's three vouchers
 // (fiscal e-receipt, acceptance receipt, transaction statement).
-func (s *Service) buildVouchers(ctx context.Context, o Order, coreRef string) (*issue, error) {
-	insured, err := s.persons.Person(ctx, o.PersonID)
-	if err != nil {
-		return nil, err
-	}
-	payer := insured
-	if o.PayerID != o.PersonID {
-		if payer, err = s.persons.Person(ctx, o.PayerID); err != nil {
-			return nil, err
-		}
-	}
-	bills, err := s.orderBills(ctx, o)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) buildVouchers(o Order, pf paidFacts, coreRef string) *issue {
+	insured, payer, bills := pf.insured, pf.payer, pf.bills
 	ag := s.agency(o.Region)
 	f := voucher.Facts{
 		OrderID: o.ID, OutTradeNo: o.OutTradeNo, TransactionID: o.TransactionID,
@@ -49,7 +36,7 @@ func (s *Service) buildVouchers(ctx context.Context, o Order, coreRef string) (*
 			BaseFen: b.BaseFen, Rate: b.Rate, AmountFen: b.AmountFen,
 		})
 	}
-	return &issue{facts: f, ag: ag}, nil
+	return &issue{facts: f, ag: ag}
 }
 
 // lines are the order's contributions for the ledger's credit posting.
