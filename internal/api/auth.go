@@ -34,12 +34,7 @@ func (h *handler) authed(next func(http.ResponseWriter, *http.Request, *identity
 			h.writeError(w, r, identity.ErrNoSession)
 			return
 		}
-		sess, err := h.Identity.Authenticate(r.Context(), strings.TrimSpace(token))
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		p, err := h.Identity.Person(r.Context(), sess.PersonID)
+		sess, p, err := h.Identity.AuthenticatePerson(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			h.writeError(w, r, err)
 			return

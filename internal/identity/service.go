@@ -41,6 +41,9 @@ type Store interface {
 
 	CreateSession(ctx context.Context, s Session) error
 	SessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
+	// SessionWithPerson reads a session and the person it belongs to
+	// together; ErrNotFound if either is missing.
+	SessionWithPerson(ctx context.Context, hash []byte) (Session, PersonRecord, error)
 	DeleteSession(ctx context.Context, hash []byte) error
 	// ConfirmSession sets the session's ConfirmedAt; ErrNotFound if none.
 	ConfirmSession(ctx context.Context, hash []byte, at time.Time) error
@@ -260,6 +263,29 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 		return nil, ErrNoSession
 	}
 	return &sess, nil
+}
+
+// AuthenticatePerson resolves a bearer token to its live session and opens
+// the person signed in, reading both at once: what every signed-in request
+// needs first.
+func (s *Service) AuthenticatePerson(ctx context.Context, token string) (*Session, *Person, error) {
+	if token == "" {
+		return nil, nil, ErrNoSession
+	}
+	sess, pr, err := s.store.SessionWithPerson(ctx, TokenHash(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrNoSession
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("identity: session: %w", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return nil, nil, ErrNoSession
+	}
+	p, err := s.open(pr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity: person %s: %w", pr.ID, err)
+	}
+	return &sess, p, nil
 }
 
 // Logout ends the session holding token; ending an ended session is not an error.

@@ -58,6 +58,10 @@ func (d *DB) ConsumeSMSCode(ctx context.Context, idx, mac []byte) (bool, error) 
 func (d *DB) CreateSession(ctx context.Context, s identity.Session) error {
 	return d.writer().CreateSession(ctx, s)
 }
+func (d *DB) SessionWithPerson(ctx context.Context, h []byte) (identity.Session, identity.PersonRecord, error) {
+	return d.reader().SessionWithPerson(ctx, h)
+}
+
 func (d *DB) SessionByTokenHash(ctx context.Context, h []byte) (identity.Session, error) {
 	return d.reader().SessionByTokenHash(ctx, h)
 }

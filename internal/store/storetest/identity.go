@@ -324,8 +324,21 @@ func testSessions(t *testing.T, open Opener) {
 			s.CreatedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC()
 			return s
 		})
+		// Read with its person in one statement: the same session, and
+		// the same person as read alone.
+		got, person, err := e.SessionWithPerson(t.Context(), s.TokenHash)
+		must(t, err)
+		same(t, "SessionWithPerson session", got, s, func(s identity.Session) identity.Session {
+			s.CreatedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC()
+			return s
+		})
+		alone, err := e.PersonByID(t.Context(), s.PersonID)
+		must(t, err)
+		same(t, "SessionWithPerson person", person, alone, normPerson)
 		must(t, e.DeleteSession(t.Context(), s.TokenHash))
 		_, err = e.SessionByTokenHash(t.Context(), s.TokenHash)
+		wantErr(t, err, store.ErrNotFound)
+		_, _, err = e.SessionWithPerson(t.Context(), s.TokenHash)
 		wantErr(t, err, store.ErrNotFound)
 		wantErr(t, e.DeleteSession(t.Context(), s.TokenHash), store.ErrNotFound)
 	})
