@@ -116,6 +116,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	// from it.
 	before := sig.sample(ctx, sample)
 	initial := poolSize(cfg, before)
+	if cfg.Progress != nil {
+		// A long run's pool takes a while: say why nothing moves yet.
+		fmt.Fprintf(cfg.Progress, "registering %d people before the clock starts…\n", initial)
+	}
 	popCtx, endPop := context.WithCancel(ctx)
 	defer endPop()
 	var late atomic.Int64
