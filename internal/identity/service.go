@@ -253,16 +253,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 	if token == "" {
 		return nil, ErrNoSession
 	}
-	sess, err := s.store.SessionByTokenHash(ctx, TokenHash(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoSession
-	} else if err != nil {
-		return nil, fmt.Errorf("identity: session: %w", err)
-	}
-	if !s.now().Before(sess.ExpiresAt) {
-		return nil, ErrNoSession
-	}
-	return &sess, nil
+	return s.live(s.store.SessionByTokenHash(ctx, TokenHash(token)))
 }
 
 // AuthenticatePerson resolves a bearer token to its live session and opens
@@ -272,20 +263,30 @@ func (s *Service) AuthenticatePerson(ctx context.Context, token string) (*Sessio
 	if token == "" {
 		return nil, nil, ErrNoSession
 	}
-	sess, pr, err := s.store.SessionWithPerson(ctx, TokenHash(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrNoSession
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("identity: session: %w", err)
-	}
-	if !s.now().Before(sess.ExpiresAt) {
-		return nil, nil, ErrNoSession
+	found, pr, err := s.store.SessionWithPerson(ctx, TokenHash(token))
+	sess, err := s.live(found, err)
+	if err != nil {
+		return nil, nil, err
 	}
 	p, err := s.open(pr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity: person %s: %w", pr.ID, err)
 	}
-	return &sess, p, nil
+	return sess, p, nil
+}
+
+// live is the session a token's lookup found, if it has not ended: an
+// unknown or ended one is ErrNoSession.
+func (s *Service) live(sess Session, err error) (*Session, error) {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoSession
+	} else if err != nil {
+		return nil, fmt.Errorf("identity: session: %w", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return nil, ErrNoSession
+	}
+	return &sess, nil
 }
 
 // Logout ends the session holding token; ending an ended session is not an error.

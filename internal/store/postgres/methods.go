@@ -61,7 +61,6 @@ func (d *DB) CreateSession(ctx context.Context, s identity.Session) error {
 func (d *DB) SessionWithPerson(ctx context.Context, h []byte) (identity.Session, identity.PersonRecord, error) {
 	return d.reader().SessionWithPerson(ctx, h)
 }
-
 func (d *DB) SessionByTokenHash(ctx context.Context, h []byte) (identity.Session, error) {
 	return d.reader().SessionByTokenHash(ctx, h)
 }

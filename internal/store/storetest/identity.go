@@ -307,6 +307,11 @@ func testSMSCodes(t *testing.T, open Opener) {
 	})
 }
 
+func normSession(s identity.Session) identity.Session {
+	s.CreatedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC()
+	return s
+}
+
 func session(token string, expires time.Time) identity.Session {
 	return identity.Session{TokenHash: []byte("h\x00" + token), PersonID: "P0001", Method: "sms", CreatedAt: t0, ExpiresAt: expires}
 }
@@ -320,18 +325,12 @@ func testSessions(t *testing.T, open Opener) {
 		wantErr(t, e.CreateSession(t.Context(), s), store.ErrConflict)
 		got, err := e.SessionByTokenHash(t.Context(), s.TokenHash)
 		must(t, err)
-		same(t, "SessionByTokenHash", got, s, func(s identity.Session) identity.Session {
-			s.CreatedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC()
-			return s
-		})
+		same(t, "SessionByTokenHash", got, s, normSession)
 		// Read with its person in one statement: the same session, and
 		// the same person as read alone.
 		got, person, err := e.SessionWithPerson(t.Context(), s.TokenHash)
 		must(t, err)
-		same(t, "SessionWithPerson session", got, s, func(s identity.Session) identity.Session {
-			s.CreatedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC()
-			return s
-		})
+		same(t, "SessionWithPerson session", got, s, normSession)
 		alone, err := e.PersonByID(t.Context(), s.PersonID)
 		must(t, err)
 		same(t, "SessionWithPerson person", person, alone, normPerson)
